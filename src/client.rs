@@ -1,0 +1,165 @@
+//! A client: credentials, one HTTP agent and the token cache. Safe to share between threads.
+
+use crate::cache::TokenCache;
+use crate::clock::{Clock, SystemClock};
+use crate::credentials::Credentials;
+use crate::endpoint;
+use crate::error::{Error, ErrorKind, Result};
+use crate::log;
+use crate::response::Response;
+use crate::token::{self, Token};
+use crate::transport::{Transport, MAX_API_RESPONSE, MAX_TOKEN_RESPONSE};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Headers the client sets itself and a caller may not override.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "host",
+    "content-length",
+    "transfer-encoding",
+];
+
+/// Gets, keeps and uses access tokens for one set of credentials.
+#[derive(Debug)]
+pub struct Client {
+    creds: Arc<Credentials>,
+    transport: Transport,
+    cache: TokenCache,
+    clock: Arc<dyn Clock>,
+}
+
+impl Client {
+    pub fn new(creds: Credentials) -> Result<Self> {
+        Self::with_clock(creds, Arc::new(SystemClock))
+    }
+
+    /// A client whose token expiry follows `clock` (tests move a [`crate::ManualClock`]).
+    pub fn with_clock(creds: Credentials, clock: Arc<dyn Clock>) -> Result<Self> {
+        Ok(Client {
+            transport: Transport::new(&creds)?,
+            creds: Arc::new(creds),
+            cache: TokenCache::new(),
+            clock,
+        })
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    /// A fresh access token for `scope`: `None` is the configured scope, `Some("")` asks for none.
+    pub fn access_token(&self, scope: Option<&str>) -> Result<Arc<Token>> {
+        let scope = self.scope(scope);
+        self.cache
+            .get(scope, &|| self.clock.now(), &|| self.fetch(scope))
+    }
+
+    /// Sends `method path` to the API with the token (and api key), and returns the answer
+    /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
+    /// sent once more. `path` is joined to `api_endpoint`; an absolute URL elsewhere is refused.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Response> {
+        let url = endpoint::join(&self.creds.api_endpoint, path)?;
+        for (name, _) in headers {
+            if RESERVED_HEADERS
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(name.trim()))
+            {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("header '{name}' is set by the library"),
+                ));
+            }
+        }
+        let token = self.access_token(None)?;
+        let response = self.send_api(method, &url, headers, body, &token)?;
+        if response.status != 401 {
+            return Ok(response);
+        }
+        log::info(&format!(
+            "{method} {path}: 401, fetching a new token and sending once more"
+        ));
+        self.cache.invalidate(self.scope(None), &token);
+        let token = self.access_token(None)?;
+        self.send_api(method, &url, headers, body, &token)
+    }
+
+    fn send_api(
+        &self,
+        method: &str,
+        url: &str,
+        extra: &[(&str, &str)],
+        body: &[u8],
+        token: &Token,
+    ) -> Result<Response> {
+        let bearer = format!("Bearer {}", token.secret());
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + 2);
+        if let Some(key) = &self.creds.api_key {
+            headers.push(("x-api-key", key.expose()));
+        }
+        headers.push(("Authorization", &bearer));
+        headers.extend_from_slice(extra);
+        let raw = self
+            .transport
+            .send(method, url, &headers, body, MAX_API_RESPONSE)?;
+        Ok(Response {
+            status: raw.status,
+            headers: raw.headers,
+            body: raw.body,
+        })
+    }
+
+    fn scope<'a>(&'a self, scope: Option<&'a str>) -> &'a str {
+        scope.or(self.creds.scope.as_deref()).unwrap_or("")
+    }
+
+    fn fetch(&self, scope: &str) -> Result<Token> {
+        let request = token::build_request(&self.creds, Some(scope));
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        let started = Instant::now();
+        let sent_at = self.clock.now();
+        let raw = self
+            .transport
+            .send(
+                "POST",
+                &request.url,
+                &headers,
+                &request.body,
+                MAX_TOKEN_RESPONSE,
+            )
+            .map_err(|e| e.context("token request"))?;
+        let result = token::parse_response(
+            raw.status,
+            &raw.body,
+            sent_at,
+            self.creds.refresh_margin,
+            &|s| self.scrub(s),
+        );
+        log::info(&format!(
+            "token fetch for scope '{scope}': HTTP {} in {} ms",
+            raw.status,
+            started.elapsed().as_millis()
+        ));
+        result
+    }
+
+    /// Replaces any secret of these credentials in server-supplied text.
+    fn scrub(&self, text: &str) -> String {
+        let mut out = text.replace(self.creds.client_secret.expose(), "<redacted>");
+        if let Some(key) = &self.creds.api_key {
+            out = out.replace(key.expose(), "<redacted>");
+        }
+        out
+    }
+}

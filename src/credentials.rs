@@ -1,0 +1,341 @@
+//! Credentials: who the client is and where and how it talks. Built key by key with the same keys
+//! and rules as the credentials file, so a program without a file can say everything a file can.
+
+use crate::endpoint;
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_AUTH_ENDPOINT: &str = "auth.lucidtech.ai";
+pub const DEFAULT_API_ENDPOINT: &str = "https://api.lucidtech.ai/v1";
+/// Seconds for one HTTP exchange when `timeout` is not set.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long before expiry a token counts as stale when `refresh_margin` is not set.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// Where the token request carries `grant_type` and `scope`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenParams {
+    /// In the query string, as both vendors document.
+    Query,
+    /// In an `application/x-www-form-urlencoded` body (RFC 6749 §4.4.2).
+    Body,
+}
+
+/// How the client proves who it is to the token endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(id:secret)` with id and secret as given (the vendors' form).
+    Basic,
+    /// The same after form-urlencoding id and secret (RFC 6749 §2.3.1).
+    BasicUrlencoded,
+    /// `client_id` and `client_secret` in the form body.
+    Post,
+}
+
+/// Every key the credentials file and [`CredentialsBuilder::set`] accept.
+pub const KEYS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "api_key",
+    "auth_endpoint",
+    "api_endpoint",
+    "scope",
+    "token_params",
+    "client_auth",
+    "use_cache",
+    "ca_file",
+    "timeout",
+    "refresh_margin",
+    "allow_http",
+];
+
+/// Complete, validated credentials. Immutable; cheap to share between threads behind an `Arc`.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Secret,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) token_url: String,
+    pub(crate) api_endpoint: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) token_params: TokenParams,
+    pub(crate) client_auth: ClientAuth,
+    pub(crate) use_cache: bool,
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) timeout: Duration,
+    pub(crate) refresh_margin: Duration,
+    pub(crate) allow_http: bool,
+}
+
+impl Credentials {
+    /// Credentials with just an id and a secret; everything else takes its default.
+    pub fn new(client_id: &str, client_secret: &str) -> Result<Self> {
+        let mut builder = CredentialsBuilder::new();
+        builder.set("client_id", client_id)?;
+        builder.set("client_secret", client_secret)?;
+        builder.build()
+    }
+
+    pub fn builder() -> CredentialsBuilder {
+        CredentialsBuilder::new()
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+    pub fn api_endpoint(&self) -> &str {
+        &self.api_endpoint
+    }
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
+    }
+    pub fn token_params(&self) -> TokenParams {
+        self.token_params
+    }
+    pub fn client_auth(&self) -> ClientAuth {
+        self.client_auth
+    }
+    pub fn use_cache(&self) -> bool {
+        self.use_cache
+    }
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.ca_file.as_deref()
+    }
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    pub fn refresh_margin(&self) -> Duration {
+        self.refresh_margin
+    }
+    pub fn allow_http(&self) -> bool {
+        self.allow_http
+    }
+}
+
+/// Collects keys one at a time, checking each value as it comes, then checks the whole.
+#[derive(Clone, Debug, Default)]
+pub struct CredentialsBuilder {
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    api_key: Option<Secret>,
+    auth_endpoint: Option<String>,
+    api_endpoint: Option<String>,
+    scope: Option<String>,
+    token_params: Option<TokenParams>,
+    client_auth: Option<ClientAuth>,
+    use_cache: Option<bool>,
+    ca_file: Option<PathBuf>,
+    timeout: Option<Duration>,
+    refresh_margin: Option<Duration>,
+    allow_http: Option<bool>,
+}
+
+impl CredentialsBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets one key (a name from [`KEYS`]). The error names the key and, for keys that are not
+    /// secret, the rejected value.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
+        let bad = |what: &str| {
+            let shown = if matches!(key, "client_secret" | "api_key") {
+                String::new()
+            } else {
+                format!(" '{value}'")
+            };
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("key '{key}': value{shown} {what}"),
+            )
+        };
+        let text = || -> Result<String> {
+            let v = value.trim();
+            if v.is_empty() {
+                return Err(bad("is empty"));
+            }
+            Ok(v.to_string())
+        };
+        match key {
+            "client_id" => self.client_id = Some(text()?),
+            "client_secret" => self.client_secret = Some(Secret::new(text()?)),
+            "api_key" => self.api_key = Some(Secret::new(text()?)),
+            "auth_endpoint" => {
+                endpoint::token_url(value)
+                    .map_err(|e| bad(&format!("is not usable: {}", e.message())))?;
+                self.auth_endpoint = Some(text()?);
+            }
+            "api_endpoint" => {
+                endpoint::api_base(value)
+                    .map_err(|e| bad(&format!("is not usable: {}", e.message())))?;
+                self.api_endpoint = Some(text()?);
+            }
+            "scope" => {
+                let scopes: Vec<&str> = value.split_whitespace().collect();
+                if scopes.is_empty() {
+                    return Err(bad("is empty"));
+                }
+                self.scope = Some(scopes.join(" "));
+            }
+            "token_params" => {
+                self.token_params = Some(match value.trim() {
+                    "query" => TokenParams::Query,
+                    "body" => TokenParams::Body,
+                    _ => return Err(bad("must be 'query' or 'body'")),
+                })
+            }
+            "client_auth" => {
+                self.client_auth = Some(match value.trim() {
+                    "basic" => ClientAuth::Basic,
+                    "basic_urlencoded" => ClientAuth::BasicUrlencoded,
+                    "post" => ClientAuth::Post,
+                    _ => return Err(bad("must be 'basic', 'basic_urlencoded' or 'post'")),
+                })
+            }
+            "use_cache" => {
+                self.use_cache =
+                    Some(parse_bool(value).ok_or_else(|| bad("must be true or false"))?)
+            }
+            "allow_http" => {
+                self.allow_http =
+                    Some(parse_bool(value).ok_or_else(|| bad("must be true or false"))?)
+            }
+            "ca_file" => self.ca_file = Some(PathBuf::from(text()?)),
+            "timeout" => {
+                let secs = parse_seconds(value)
+                    .filter(|s| *s > 0)
+                    .ok_or_else(|| bad("must be a whole number of seconds above 0"))?;
+                self.timeout = Some(Duration::from_secs(secs));
+            }
+            "refresh_margin" => {
+                let secs =
+                    parse_seconds(value).ok_or_else(|| bad("must be a whole number of seconds"))?;
+                self.refresh_margin = Some(Duration::from_secs(secs));
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("unknown key '{key}' (known keys: {})", KEYS.join(", ")),
+                ))
+            }
+        }
+        Ok(self)
+    }
+
+    /// Checks that the required keys are there and that the endpoints may be used.
+    pub fn build(&self) -> Result<Credentials> {
+        let missing = |key: &str| Error::new(ErrorKind::Config, format!("missing key '{key}'"));
+        let client_id = self.client_id.clone().ok_or_else(|| missing("client_id"))?;
+        let client_secret = self
+            .client_secret
+            .clone()
+            .ok_or_else(|| missing("client_secret"))?;
+        let allow_http = self.allow_http.unwrap_or(false);
+        let token_url = endpoint::token_url(
+            self.auth_endpoint
+                .as_deref()
+                .unwrap_or(DEFAULT_AUTH_ENDPOINT),
+        )?;
+        let api_endpoint =
+            endpoint::api_base(self.api_endpoint.as_deref().unwrap_or(DEFAULT_API_ENDPOINT))?;
+        endpoint::check_transport(&token_url, allow_http)
+            .map_err(|e| e.context("key 'auth_endpoint'"))?;
+        endpoint::check_transport(&api_endpoint, allow_http)
+            .map_err(|e| e.context("key 'api_endpoint'"))?;
+        Ok(Credentials {
+            client_id,
+            client_secret,
+            api_key: self.api_key.clone(),
+            token_url,
+            api_endpoint,
+            scope: self.scope.clone(),
+            token_params: self.token_params.unwrap_or(TokenParams::Query),
+            client_auth: self.client_auth.unwrap_or(ClientAuth::Basic),
+            use_cache: self.use_cache.unwrap_or(false),
+            ca_file: self.ca_file.clone(),
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
+            allow_http,
+        })
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_seconds(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Credentials::new("id", "secret").unwrap();
+        assert_eq!(c.token_url(), "https://auth.lucidtech.ai/oauth2/token");
+        assert_eq!(c.api_endpoint(), "https://api.lucidtech.ai/v1");
+        assert_eq!(c.token_params(), TokenParams::Query);
+        assert_eq!(c.client_auth(), ClientAuth::Basic);
+        assert_eq!(c.timeout(), DEFAULT_TIMEOUT);
+        assert_eq!(c.refresh_margin(), DEFAULT_REFRESH_MARGIN);
+        assert!(!c.use_cache() && !c.allow_http() && !c.has_api_key());
+    }
+
+    #[test]
+    fn bad_values_name_the_key_but_not_secrets() {
+        let mut b = CredentialsBuilder::new();
+        let e = b.set("timeout", "soon").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "key 'timeout': value 'soon' must be a whole number of seconds above 0"
+        );
+        let e = b.set("client_secret", " ").unwrap_err();
+        assert_eq!(e.message(), "key 'client_secret': value is empty");
+        let e = b.set("colour", "red").unwrap_err();
+        assert!(e.message().starts_with("unknown key 'colour'"));
+        let e = CredentialsBuilder::new()
+            .set("client_id", "x")
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (ErrorKind::Config, "missing key 'client_secret'")
+        );
+    }
+
+    #[test]
+    fn plain_http_needs_loopback_or_allow_http() {
+        let mut b = CredentialsBuilder::new();
+        b.set("client_id", "i")
+            .unwrap()
+            .set("client_secret", "s")
+            .unwrap();
+        b.set("auth_endpoint", "http://auth.example.com").unwrap();
+        assert_eq!(b.build().unwrap_err().kind(), ErrorKind::InsecureUrl);
+        b.set("allow_http", "true").unwrap();
+        assert_eq!(
+            b.build().unwrap().token_url(),
+            "http://auth.example.com/oauth2/token"
+        );
+    }
+}

@@ -1,0 +1,31 @@
+//! lucidauth: OAuth2 client-credentials access tokens for the Lucidtech (Cradl) API and the
+//! Lucidworks AI identity endpoint, kept fresh and shared between threads, and authorized API
+//! calls made with them. The Rust API is here; `ffi` exposes it to C.
+
+mod cache;
+mod client;
+pub mod clock;
+mod credentials;
+mod credentials_file;
+pub mod endpoint;
+mod error;
+pub mod ffi;
+mod form;
+pub mod log;
+mod response;
+mod secret;
+pub mod token;
+mod transport;
+
+pub use client::Client;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams, KEYS};
+pub use credentials_file::{default_path, discover, discover_with, from_file, DEFAULT_PROFILE};
+pub use error::{Error, ErrorKind, Result};
+pub use response::Response;
+pub use secret::Secret;
+pub use token::Token;
+pub use transport::{MAX_API_RESPONSE, MAX_TOKEN_RESPONSE, USER_AGENT};
+
+/// The library's version, as in Cargo.toml.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,357 @@
+//! The token endpoint: the exact request each configuration sends, and the reading of its answer.
+
+use crate::credentials::{ClientAuth, Credentials, TokenParams};
+use crate::error::{Error, ErrorKind, Result};
+use crate::form;
+use crate::secret::Secret;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::Value;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Lifetime assumed when the answer has neither `expires_in` nor a JWT `exp` claim.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
+/// Longer lifetimes are cut to this, so that a lying server cannot pin a token forever.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// An access token and when it goes stale.
+#[derive(Clone, Debug)]
+pub struct Token {
+    value: Secret,
+    lifetime: Duration,
+    stale_at: Instant,
+}
+
+impl Token {
+    /// A token valid for `lifetime` from `sent_at`, stale `margin` before that (at most half the
+    /// lifetime, so short-lived tokens are still used).
+    pub fn new(
+        value: impl Into<String>,
+        sent_at: Instant,
+        lifetime: Duration,
+        margin: Duration,
+    ) -> Self {
+        let lifetime = lifetime.min(MAX_LIFETIME);
+        let margin = margin.min(lifetime / 2);
+        Token {
+            value: Secret::new(value),
+            lifetime,
+            stale_at: sent_at + (lifetime - margin),
+        }
+    }
+
+    /// The token itself, for an `Authorization: Bearer` header.
+    pub fn secret(&self) -> &str {
+        self.value.expose()
+    }
+
+    /// The lifetime the server granted (after the cap).
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    pub fn is_fresh(&self, now: Instant) -> bool {
+        now < self.stale_at
+    }
+}
+
+/// A token request, ready to send.
+#[derive(Debug)]
+pub struct TokenRequest {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Builds the request of DESIGN.md for the credentials' `token_params` and `client_auth`.
+pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
+    let mut params: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+    if let Some(scope) = scope.filter(|s| !s.is_empty()) {
+        params.push(("scope", scope));
+    }
+    let mut body_pairs: Vec<(&str, &str)> = Vec::new();
+    let mut url = creds.token_url.clone();
+    match creds.token_params {
+        TokenParams::Query => {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&form::serialize(&params));
+        }
+        TokenParams::Body => body_pairs.extend(params),
+    }
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(4);
+    let secret = creds.client_secret.expose();
+    match creds.client_auth {
+        ClientAuth::Basic => headers.push(("Authorization", basic(&creds.client_id, secret))),
+        ClientAuth::BasicUrlencoded => headers.push((
+            "Authorization",
+            basic(&form::encode(&creds.client_id), &form::encode(secret)),
+        )),
+        ClientAuth::Post => {
+            body_pairs.push(("client_id", &creds.client_id));
+            body_pairs.push(("client_secret", secret));
+        }
+    }
+    headers.push((
+        "Content-Type",
+        "application/x-www-form-urlencoded".to_string(),
+    ));
+    headers.push(("Accept", "application/json".to_string()));
+    headers.push(("Cache-Control", "no-cache".to_string()));
+    TokenRequest {
+        url,
+        headers,
+        body: form::serialize(&body_pairs).into_bytes(),
+    }
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
+
+/// Reads the token endpoint's answer. `sent_at` is when the request went out: expiry counts from
+/// there. Text from the server ends up in messages only after `scrub` removed any secret.
+pub fn parse_response(
+    status: u16,
+    body: &[u8],
+    sent_at: Instant,
+    margin: Duration,
+    scrub: &dyn Fn(&str) -> String,
+) -> Result<Token> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
+        return Err(endpoint_error(status, json.as_ref(), scrub));
+    }
+    let protocol = |what: &str| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("token endpoint answered {status} but {what}"),
+        )
+        .with_http_status(status)
+    };
+    let object = json
+        .as_ref()
+        .and_then(Value::as_object)
+        .ok_or_else(|| protocol("the body is not a JSON object"))?;
+    let access_token = match object.get("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
+        _ => return Err(protocol("the body has no access_token")),
+    };
+    if access_token.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+        return Err(protocol(
+            "the access_token has characters a header cannot carry",
+        ));
+    }
+    match object.get("token_type") {
+        None => {}
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(other) => {
+            return Err(protocol(&format!(
+                "token_type is {}, not Bearer",
+                scrub(&other.to_string())
+            )));
+        }
+    }
+    let lifetime = match object.get("expires_in") {
+        Some(value) => expires_in(value)
+            .ok_or_else(|| protocol("expires_in is not a number of seconds at or above 0"))?,
+        None => jwt_lifetime(access_token).unwrap_or(DEFAULT_LIFETIME),
+    };
+    Ok(Token::new(access_token, sent_at, lifetime, margin))
+}
+
+/// `expires_in` as a JSON number (fractions rounded down) or a string of digits.
+fn expires_in(value: &Value) -> Option<Duration> {
+    let secs = match value {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f.min(u64::MAX as f64) as u64)
+        })?,
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().unwrap_or(u64::MAX)
+        }
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs).min(MAX_LIFETIME))
+}
+
+/// Seconds left until the `exp` claim of a JWT, when the token is one.
+fn jwt_lifetime(token: &str) -> Option<Duration> {
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?)
+            .ok()?;
+    let exp = claims.get("exp")?.as_u64()?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(exp.saturating_sub(now)))
+}
+
+fn endpoint_error(status: u16, json: Option<&Value>, scrub: &dyn Fn(&str) -> String) -> Error {
+    let field = |name: &str| {
+        json.and_then(|j| j.get(name))
+            .and_then(Value::as_str)
+            .map(|s| scrub(s))
+    };
+    let (error, description) = (field("error"), field("error_description"));
+    let kind = if status == 400 || status == 401 {
+        ErrorKind::CredentialsRejected
+    } else {
+        ErrorKind::TokenEndpoint
+    };
+    let mut message = format!("token endpoint answered {status}");
+    if let Some(e) = &error {
+        message.push_str(&format!(": {e}"));
+    }
+    if let Some(d) = &description {
+        message.push_str(&format!(" ({d})"));
+    }
+    Error::new(kind, message)
+        .with_http_status(status)
+        .with_oauth(error, description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(status: u16, body: &str) -> Result<Token> {
+        parse_response(
+            status,
+            body.as_bytes(),
+            Instant::now(),
+            Duration::from_secs(300),
+            &|s| s.to_string(),
+        )
+    }
+
+    #[test]
+    fn expires_in_forms() {
+        assert_eq!(
+            parse(
+                200,
+                r#"{"access_token":"a","expires_in":3600,"token_type":"Bearer"}"#
+            )
+            .unwrap()
+            .lifetime(),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            parse(
+                200,
+                r#"{"access_token":"a","expires_in":"3600","token_type":"bearer"}"#
+            )
+            .unwrap()
+            .lifetime(),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a","expires_in":59.9}"#)
+                .unwrap()
+                .lifetime(),
+            Duration::from_secs(59)
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a","expires_in":1e30}"#)
+                .unwrap()
+                .lifetime(),
+            MAX_LIFETIME
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a","expires_in":0}"#)
+                .unwrap()
+                .lifetime(),
+            Duration::ZERO
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a"}"#).unwrap().lifetime(),
+            DEFAULT_LIFETIME
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a","expires_in":-5}"#)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a","expires_in":"12s"}"#)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Protocol
+        );
+    }
+
+    #[test]
+    fn jwt_exp_is_used_without_expires_in() {
+        let exp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 1000;
+        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"x","exp":{exp}}}"#));
+        let token = format!("eyJhbGciOiJub25lIn0.{payload}.sig");
+        let lifetime = parse(200, &format!(r#"{{"access_token":"{token}"}}"#))
+            .unwrap()
+            .lifetime();
+        assert!(
+            lifetime <= Duration::from_secs(1000) && lifetime >= Duration::from_secs(998),
+            "{lifetime:?}"
+        );
+    }
+
+    #[test]
+    fn bad_answers() {
+        assert_eq!(
+            parse(200, "<html>").unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse(200, r#"{"expires_in":1}"#).unwrap_err().kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse(200, r#"{"access_token":"a","token_type":"mac"}"#)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Protocol
+        );
+        let e = parse(
+            400,
+            r#"{"error":"invalid_scope","error_description":"no such scope"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CredentialsRejected);
+        assert_eq!(
+            e.message(),
+            "token endpoint answered 400: invalid_scope (no such scope)"
+        );
+        assert_eq!(
+            (
+                e.http_status(),
+                e.oauth_error(),
+                e.oauth_error_description()
+            ),
+            (Some(400), Some("invalid_scope"), Some("no such scope"))
+        );
+        let e = parse(503, "busy").unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message(), e.oauth_error()),
+            (
+                ErrorKind::TokenEndpoint,
+                "token endpoint answered 503",
+                None
+            )
+        );
+    }
+
+    #[test]
+    fn margin_is_at_most_half_the_lifetime() {
+        let t0 = Instant::now();
+        let t = Token::new("a", t0, Duration::from_secs(2), Duration::from_secs(300));
+        assert!(t.is_fresh(t0 + Duration::from_millis(999)));
+        assert!(!t.is_fresh(t0 + Duration::from_secs(1)));
+        let t = Token::new("a", t0, Duration::from_secs(3600), Duration::from_secs(300));
+        assert!(t.is_fresh(t0 + Duration::from_secs(3299)));
+        assert!(!t.is_fresh(t0 + Duration::from_secs(3300)));
+    }
+}

@@ -1,0 +1,179 @@
+//! One HTTP exchange over ureq: verified TLS (system roots plus `ca_file`), no redirects, no
+//! proxy, a timeout per exchange and a cap on how much of a body is read.
+
+use crate::credentials::Credentials;
+use crate::error::{Error, ErrorKind, Result};
+use once_cell::sync::Lazy;
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::http::{self, Method};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+/// Most bytes of a token endpoint answer that are read.
+pub const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
+/// Most bytes of an API answer that are read.
+pub const MAX_API_RESPONSE: u64 = 64 * 1024 * 1024;
+/// `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("lucidauth/", env!("CARGO_PKG_VERSION"));
+
+/// What came back, fully read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP agent with the client's TLS roots and timeout; keeps connections alive between calls.
+#[derive(Debug)]
+pub struct Transport {
+    agent: ureq::Agent,
+}
+
+/// The system's trusted roots, loaded once per process and only when HTTPS is used.
+static SYSTEM_ROOTS: Lazy<Vec<Certificate<'static>>> = Lazy::new(|| {
+    rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect()
+});
+
+impl Transport {
+    pub fn new(creds: &Credentials) -> Result<Self> {
+        let uses_tls = [creds.token_url(), creds.api_endpoint()]
+            .iter()
+            .any(|u| u.starts_with("https"));
+        let mut roots: Vec<Certificate<'static>> = Vec::new();
+        if uses_tls {
+            roots.extend(SYSTEM_ROOTS.iter().cloned());
+        }
+        if let Some(path) = creds.ca_file() {
+            roots.extend(read_pem_roots(path)?);
+        }
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::Specific(Arc::new(roots)))
+            .build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .user_agent(USER_AGENT)
+            .timeout_global(Some(creds.timeout()))
+            .timeout_connect(Some(creds.timeout().min(Duration::from_secs(10))))
+            .allow_non_standard_methods(true)
+            .tls_config(tls)
+            .build();
+        Ok(Transport {
+            agent: config.into(),
+        })
+    }
+
+    /// Sends one request and reads the whole answer, up to `max_body` bytes.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_body: u64,
+    ) -> Result<RawResponse> {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("'{method}' is not an HTTP method"),
+            )
+        })?;
+        let mut builder = http::Request::builder().method(method.clone()).uri(url);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let sends_body = !body.is_empty()
+            || !matches!(
+                method,
+                Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+            );
+        let request = builder.body(body).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("cannot make a request to {url}: {e}"),
+            )
+        })?;
+        let where_ = format!("{method} {}", strip_query(url));
+        let result = if sends_body {
+            self.agent.run(request)
+        } else {
+            self.agent.run(request.map(|_| ()))
+        };
+        let mut response = result.map_err(|e| transport_error(&where_, e))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(max_body)
+            .read_to_vec()
+            .map_err(|e| transport_error(&where_, e))?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn read_pem_roots(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {
+    let bad = |what: String| {
+        Error::new(
+            ErrorKind::Config,
+            format!("ca_file {}: {what}", path.display()),
+        )
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut roots = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(cert)) => roots.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("not a PEM certificate bundle: {e}"))),
+        }
+    }
+    if roots.is_empty() {
+        return Err(bad("holds no certificate".to_string()));
+    }
+    Ok(roots)
+}
+
+/// The URL for messages: scheme, host and path, without the query.
+fn strip_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+fn transport_error(where_: &str, error: ureq::Error) -> Error {
+    use std::io::ErrorKind as Io;
+    let kind = match &error {
+        ureq::Error::Timeout(_) => ErrorKind::Timeout,
+        ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
+            ErrorKind::Timeout
+        }
+        ureq::Error::BodyExceedsLimit(_) => ErrorKind::TooLarge,
+        ureq::Error::LargeResponseHeader(_, _) => ErrorKind::TooLarge,
+        ureq::Error::Protocol(_) => ErrorKind::Protocol,
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => ErrorKind::InvalidArgument,
+        _ => ErrorKind::Transport,
+    };
+    let detail = match &error {
+        ureq::Error::BodyExceedsLimit(limit) => format!("response body larger than {limit} bytes"),
+        other => other.to_string(),
+    };
+    Error::new(kind, format!("{where_}: {detail}"))
+}
