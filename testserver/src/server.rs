@@ -1,0 +1,259 @@
+//! The HTTP side: a tiny_http listener on a free loopback port, a few worker threads, routing to
+//! the token endpoint, the API and the admin endpoints, and writing the responses.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::config::ServerConfig;
+use crate::record::{RecordedRequest, RequestKind};
+use crate::script::Scripted;
+use crate::state::State;
+use crate::{admin, api, token};
+
+/// How many requests are handled at once; enough for the concurrency tests of the library.
+const WORKERS: usize = 8;
+
+/// Request bodies longer than this are cut off; no test needs more.
+const MAX_BODY: u64 = 16 * 1024 * 1024;
+
+/// A running server on `127.0.0.1` at a free port. Dropping it stops the worker threads and closes
+/// the listening socket before `drop` returns.
+///
+/// Every response carries `Connection: close`, so no client keeps a pooled connection that would
+/// outlive the server and swallow requests after it stopped.
+pub struct TestServer {
+    /// `Some` until `drop` takes it to close the listener.
+    http: Option<Arc<tiny_http::Server>>,
+    state: Arc<State>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    addr: SocketAddr,
+}
+
+impl TestServer {
+    /// Binds `127.0.0.1:0` and starts serving on several worker threads.
+    pub fn start(config: ServerConfig) -> io::Result<TestServer> {
+        let http = tiny_http::Server::http("127.0.0.1:0").map_err(io::Error::other)?;
+        let addr = http
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| io::Error::other("the server is not listening on TCP"))?;
+        let http = Arc::new(http);
+        let state = Arc::new(State::new(config, format!("http://{addr}")));
+        // Built before the workers, so that its `drop` stops those already started if a later
+        // spawn fails.
+        let mut server = TestServer {
+            http: Some(Arc::clone(&http)),
+            state,
+            stop: Arc::new(AtomicBool::new(false)),
+            workers: Vec::with_capacity(WORKERS),
+            addr,
+        };
+        for n in 0..WORKERS {
+            let worker_http = Arc::clone(&http);
+            let state = Arc::clone(&server.state);
+            let stop = Arc::clone(&server.stop);
+            let spawned = thread::Builder::new()
+                .name(format!("lucid-testserver-{n}"))
+                .spawn(move || serve(&worker_http, &state, &stop));
+            match spawned {
+                Ok(worker) => server.workers.push(worker),
+                Err(e) => {
+                    // Release this reference first, so dropping `server` closes the listener.
+                    drop(http);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(server)
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://127.0.0.1:PORT`, with no trailing slash.
+    pub fn base_url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// How many requests reached the token endpoint since the start or the last reset, including
+    /// rejected ones and those answered by a scripted response.
+    pub fn token_requests(&self) -> usize {
+        self.state.count(RequestKind::Token)
+    }
+
+    /// How many API requests arrived since the start or the last reset.
+    pub fn api_requests(&self) -> usize {
+        self.state.count(RequestKind::Api)
+    }
+
+    /// Every token and API request since the start or the last reset, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.requests()
+    }
+
+    /// Queues a response for the token endpoint: the next token request gets it (first in, first
+    /// out) instead of being handled normally.
+    pub fn push_token_response(&self, response: Scripted) {
+        self.state.push_script(RequestKind::Token, response);
+    }
+
+    /// Queues a response for the API, like [`push_token_response`](Self::push_token_response).
+    pub fn push_api_response(&self, response: Scripted) {
+        self.state.push_script(RequestKind::Api, response);
+    }
+
+    /// Sets the lifetime (and `expires_in`) of tokens issued from now on.
+    pub fn set_token_lifetime(&self, secs: u64) {
+        self.state.set_lifetime_secs(secs);
+    }
+
+    /// Makes every token issued so far invalid: the API answers 401 to them.
+    pub fn revoke_all(&self) {
+        crate::state::lock(&self.state.tokens).revoke_all();
+    }
+
+    /// Sets both counts to zero and forgets the recorded requests.
+    pub fn reset_counts(&self) {
+        self.state.reset();
+    }
+
+    /// Turns on or off logging one line per request (`METHOD target -> status`) to stderr.
+    pub fn set_verbose(&self, on: bool) {
+        self.state.set_verbose(on);
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(http) = &self.http {
+            // Each unblock wakes one worker waiting in `recv`; the others see `stop` when their
+            // current request is done.
+            for _ in 0..self.workers.len() {
+                http.unblock();
+            }
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+        // The workers held the other references, so this drops the tiny_http server.
+        self.http = None;
+        wait_until_closed(self.addr);
+    }
+}
+
+/// tiny_http closes its listening socket on its own accept thread, shortly after the server is
+/// dropped. Wait (briefly) for that so the port is really free when `drop` returns.
+fn wait_until_closed(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline
+        && TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
+    {
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A worker: answers requests until the server stops.
+fn serve(http: &tiny_http::Server, state: &State, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        // An error is either `unblock` (the loop then sees `stop`) or a failed accept, after which
+        // tiny_http accepts no more connections.
+        if let Ok(request) = http.recv() {
+            answer(state, request);
+        }
+    }
+}
+
+/// Reads one request, routes it, and writes the response.
+fn answer(state: &State, mut request: tiny_http::Request) {
+    let method = request.method().as_str().to_string();
+    let target = request.url().to_string();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().to_string(), h.value.to_string()))
+        .collect();
+    let mut body = Vec::new();
+    let reply = match request.as_reader().take(MAX_BODY).read_to_end(&mut body) {
+        Ok(_) => route(state, &method, path, query, headers, body),
+        Err(e) => Scripted::json(400, &format!("{{\"error\":\"cannot read body: {e}\"}}")),
+    };
+    if state.verbose() {
+        eprintln!("{method} {target} -> {}", reply.status);
+    }
+    // A client that went away does not concern the other requests.
+    let _ = send(request.into_writer(), &method, &reply);
+}
+
+/// Decides which endpoint handles a request and records the non-admin ones.
+fn route(
+    state: &State,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+) -> Scripted {
+    if path.starts_with("/_admin/") {
+        return admin::handle(state, method, path, query, &body);
+    }
+    let kind = if method == "POST" && path.ends_with("/token") {
+        RequestKind::Token
+    } else {
+        RequestKind::Api
+    };
+    let request = RecordedRequest {
+        method: method.to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body,
+        kind,
+    };
+    state.record(request.clone());
+    if let Some(scripted) = state.pop_script(kind) {
+        return scripted;
+    }
+    match kind {
+        RequestKind::Token => token::handle(state, &request),
+        RequestKind::Api => api::handle(state, &request),
+    }
+}
+
+/// Writes `reply` as an HTTP/1.1 response with an exact `Content-Length` and `Connection: close`.
+///
+/// The response is written by hand because tiny_http refuses a `Connection` header. Any
+/// `Content-Length`, `Connection` or `Transfer-Encoding` in `reply.headers` is replaced.
+fn send(mut writer: Box<dyn Write + Send>, method: &str, reply: &Scripted) -> io::Result<()> {
+    let status = tiny_http::StatusCode(reply.status);
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        status.0,
+        status.default_reason_phrase()
+    );
+    let framing = ["content-length", "connection", "transfer-encoding"];
+    for (name, value) in &reply.headers {
+        if !framing.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    // 1xx, 204 and 304 responses have no body, nor a Content-Length that announces one.
+    let bodyless = matches!(reply.status, 100..=199 | 204 | 304);
+    if !bodyless {
+        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    writer.write_all(head.as_bytes())?;
+    if !bodyless && method != "HEAD" {
+        writer.write_all(&reply.body)?;
+    }
+    writer.flush()
+}

@@ -1,0 +1,135 @@
+//! A deliberately tiny HTTP/1.1 client for testing the server: requests are written byte by byte,
+//! so the tests control exactly what goes over the wire, and responses are checked for exact
+//! framing (`Content-Length` matches the body, nothing follows it).
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use lucidauth_testserver::{ServerConfig, TestServer};
+use serde_json::Value;
+
+/// A parsed response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// Sends one request (`Connection: close`) and reads the response.
+pub fn send(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("write head");
+    stream.write_all(body).expect("write body");
+
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("status line");
+    let status = line
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {line:?}"));
+    let mut response_headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("header line");
+        let line = line.trim_end_matches("\r\n");
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').expect("header has a colon");
+        response_headers.push((name.to_string(), value.trim().to_string()));
+    }
+    let mut response = Response {
+        status,
+        headers: response_headers,
+        body: Vec::new(),
+    };
+    let length: usize = match response.header("content-length") {
+        Some(length) => length.parse().expect("Content-Length is a number"),
+        None if status == 204 => 0,
+        None => panic!("no Content-Length in {response:?}"),
+    };
+    response.body = vec![0; length];
+    reader.read_exact(&mut response.body).expect("body");
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).expect("read to EOF");
+    assert!(rest.is_empty(), "bytes after the body: {rest:?}");
+    response
+}
+
+pub fn get(port: u16, target: &str, headers: &[(&str, &str)]) -> Response {
+    send(port, "GET", target, headers, b"")
+}
+
+/// `Authorization: Basic` for the default credentials.
+pub const DEFAULT_BASIC: &str = "Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ=";
+
+pub fn start(config: ServerConfig) -> TestServer {
+    TestServer::start(config).expect("server starts")
+}
+
+/// Gets a token from the default-configured `server` the way the vendors document it.
+pub fn token(server: &TestServer, query: &str) -> String {
+    let response = send(
+        server.port(),
+        "POST",
+        &format!("/oauth2/token?{query}"),
+        &[("Authorization", DEFAULT_BASIC)],
+        b"",
+    );
+    assert_eq!(response.status, 200, "{}", response.text());
+    response.json()["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+/// Calls the API with a bearer token and the default api key.
+pub fn api_get(server: &TestServer, target: &str, token: &str) -> Response {
+    let bearer = format!("Bearer {token}");
+    get(
+        server.port(),
+        target,
+        &[("Authorization", &bearer), ("x-api-key", "API_KEY")],
+    )
+}
