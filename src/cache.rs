@@ -41,6 +41,9 @@ impl TokenCache {
         }
         let seen = slot.fetches.load(Ordering::Acquire);
         let mut last_error = lock(&slot.fetch);
+        if let Some(token) = slot.fresh(now()) {
+            return Ok(token);
+        }
         if slot.fetches.load(Ordering::Acquire) != seen {
             // Someone fetched while we waited: share that result rather than fetch again.
             if let Some(error) = last_error.as_ref() {

@@ -82,6 +82,25 @@ impl Credentials {
         CredentialsBuilder::new()
     }
 
+    /// A builder holding these credentials' keys, to make a copy with some keys changed.
+    pub fn to_builder(&self) -> CredentialsBuilder {
+        CredentialsBuilder {
+            client_id: Some(self.client_id.clone()),
+            client_secret: Some(self.client_secret.clone()),
+            api_key: self.api_key.clone(),
+            auth_endpoint: Some(self.token_url.clone()),
+            api_endpoint: Some(self.api_endpoint.clone()),
+            scope: self.scope.clone(),
+            token_params: Some(self.token_params),
+            client_auth: Some(self.client_auth),
+            use_cache: Some(self.use_cache),
+            ca_file: self.ca_file.clone(),
+            timeout: Some(self.timeout),
+            refresh_margin: Some(self.refresh_margin),
+            allow_http: Some(self.allow_http),
+        }
+    }
+
     pub fn client_id(&self) -> &str {
         &self.client_id
     }

@@ -191,7 +191,7 @@ fn endpoint_error(status: u16, json: Option<&Value>, scrub: &dyn Fn(&str) -> Str
     let field = |name: &str| {
         json.and_then(|j| j.get(name))
             .and_then(Value::as_str)
-            .map(|s| scrub(s))
+            .map(scrub)
     };
     let (error, description) = (field("error"), field("error_description"));
     let kind = if status == 400 || status == 401 {

@@ -1,0 +1,37 @@
+# lucidauth: build the library and examples, run the demo, run every test.
+#   make         library (target/release) and build/lucid
+#   make demo    build, then run build/lucid against the bundled local server
+#   make test    every test: format, lints, Rust and C tests, bindings
+#   make header  regenerate include/lucidauth.h after changing the C API
+
+CARGO   ?= cargo
+CC      ?= cc
+CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
+LIBDIR  := $(CURDIR)/target/release
+BUILD   := build
+
+.PHONY: all lib demo test header clean
+
+all: lib $(BUILD)/lucid
+
+lib:
+	$(CARGO) build --release --workspace
+
+$(BUILD)/lucid: examples/c/lucid.c include/lucidauth.h lib
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -Iinclude -o $@ examples/c/lucid.c -L$(LIBDIR) -llucidauth -Wl,-rpath,$(LIBDIR)
+
+demo: all
+	sh scripts/demo.sh
+
+test:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
+
+header:
+	LUCIDAUTH_BLESS=1 $(CARGO) test --test header
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

@@ -1,0 +1,104 @@
+//! Clients from C: tokens and authorized requests.
+
+use super::boundary::{
+    bytes, free, guard, guard_value, handle, optional_string, out_ptr, string, string_array,
+};
+use super::credentials::LucidCredentials;
+use super::error::{c_string, LucidError};
+use super::response::LucidResponse;
+use super::status::LucidStatus;
+use super::strings::into_c_string;
+use crate::Client;
+use std::os::raw::c_char;
+
+/// A client: credentials, a connection pool and the token cache. Made by `lucid_client_new`,
+/// freed with `lucid_client_free`. Safe to use from many threads at once; share one per process
+/// (per credentials) so that all threads share its tokens.
+pub struct LucidClient {
+    inner: Client,
+}
+
+/// A client for `credentials` (copied: they may be freed right after).
+/// On success writes a new object to `*out` (free with `lucid_client_free`).
+#[no_mangle]
+pub extern "C" fn lucid_client_new(
+    credentials: *const LucidCredentials,
+    out: *mut *mut LucidClient,
+    err: *mut *mut LucidError,
+) -> LucidStatus {
+    guard(err, || {
+        let credentials = handle(credentials, "credentials")?;
+        let out = out_ptr(out, "out")?;
+        out.write_box(LucidClient {
+            inner: Client::new(credentials.inner.clone())?,
+        });
+        Ok(())
+    })
+}
+
+/// Frees a client. NULL is accepted. No call on it may be running.
+#[no_mangle]
+pub extern "C" fn lucid_client_free(client: *mut LucidClient) {
+    guard_value((), || free(client))
+}
+
+/// A fresh access token for `scope` (NULL: the credentials' scope; "": no scope), from the cache
+/// while fresh, else fetched once for all waiting threads. On success writes a new string to
+/// `*token_out`, which the caller frees with `lucid_string_free`.
+#[no_mangle]
+pub extern "C" fn lucid_client_access_token(
+    client: *const LucidClient,
+    scope: *const c_char,
+    token_out: *mut *mut c_char,
+    err: *mut *mut LucidError,
+) -> LucidStatus {
+    guard(err, || {
+        let client = handle(client, "client")?;
+        let scope = optional_string(scope, "scope")?;
+        let token_out = out_ptr(token_out, "token_out")?;
+        let token = client.inner.access_token(scope)?;
+        token_out.write(into_c_string(c_string(token.secret().to_string())));
+        Ok(())
+    })
+}
+
+/// Sends `method` (e.g. "GET") to `path` joined to the API endpoint, with `x-api-key` (when
+/// set), `Authorization: Bearer <token>`, the `header_count` extra headers in `headers` (each
+/// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0). Any HTTP status
+/// is a success: read it from the response. On a 401 the token is renewed and the request sent
+/// once more. On success writes a new response to `*out` (free with `lucid_response_free`).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn lucid_client_request(
+    client: *const LucidClient,
+    method: *const c_char,
+    path: *const c_char,
+    headers: *const *const c_char,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut LucidResponse,
+    err: *mut *mut LucidError,
+) -> LucidStatus {
+    guard(err, || {
+        let client = handle(client, "client")?;
+        let method = string(method, "method")?;
+        let path = string(path, "path")?;
+        let lines = string_array(headers, header_count, "headers")?;
+        let body = bytes(body, body_len, "body")?;
+        let out = out_ptr(out, "out")?;
+        let mut pairs = Vec::with_capacity(lines.len());
+        for line in lines {
+            let (name, value) = line.split_once(':').ok_or_else(|| {
+                LucidError::new(
+                    LucidStatus::InvalidArgument,
+                    format!("header '{line}' is not 'Name: value'"),
+                )
+            })?;
+            pairs.push((name.trim(), value.trim()));
+        }
+        let response = client.inner.request(method, path, &pairs, body)?;
+        out.write_box(LucidResponse::new(response));
+        Ok(())
+    })
+}

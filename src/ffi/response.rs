@@ -1,0 +1,116 @@
+//! API responses from C: status, headers and body, borrowed from the response handle.
+
+use super::boundary::{free, guard, guard_value, handle, maybe, out_ptr, string};
+use super::error::{c_string, LucidError};
+use super::status::LucidStatus;
+use crate::Response;
+use std::ffi::CString;
+use std::os::raw::c_char;
+
+/// An API response. Made by `lucid_client_request`, freed with `lucid_response_free`.
+/// Immutable: may be read from any thread. Everything it returns is borrowed from it and stays
+/// valid until it is freed.
+pub struct LucidResponse {
+    status: u16,
+    headers: Vec<(CString, CString)>,
+    /// The body with one NUL byte after it (not counted), so text bodies can be used as C strings.
+    body: Vec<u8>,
+}
+
+impl LucidResponse {
+    pub(crate) fn new(response: Response) -> Self {
+        let mut body = response.body;
+        body.push(0);
+        LucidResponse {
+            status: response.status,
+            headers: response
+                .headers
+                .into_iter()
+                .map(|(k, v)| (c_string(k), c_string(v)))
+                .collect(),
+            body,
+        }
+    }
+}
+
+/// The HTTP status code; 0 when `response` is NULL.
+#[no_mangle]
+pub extern "C" fn lucid_response_status(response: *const LucidResponse) -> u16 {
+    guard_value(0, || maybe(response).map_or(0, |r| r.status))
+}
+
+/// The body: returns a pointer to its bytes and writes their number to `*len` (when `len` is not
+/// NULL). A NUL byte follows the body (not counted), so a text body can be printed as a C string.
+/// Borrowed: valid until `lucid_response_free(response)`. NULL (and length 0) when `response` is NULL.
+#[no_mangle]
+pub extern "C" fn lucid_response_body(
+    response: *const LucidResponse,
+    len: *mut usize,
+) -> *const u8 {
+    guard_value(std::ptr::null(), || {
+        let (data, count) = maybe(response).map_or((std::ptr::null(), 0), |r| {
+            (r.body.as_ptr(), r.body.len() - 1)
+        });
+        if let Ok(len) = out_ptr(len, "len") {
+            len.write(count);
+        }
+        data
+    })
+}
+
+/// The number of response headers; 0 when `response` is NULL.
+#[no_mangle]
+pub extern "C" fn lucid_response_header_count(response: *const LucidResponse) -> usize {
+    guard_value(0, || maybe(response).map_or(0, |r| r.headers.len()))
+}
+
+/// Header number `index` (from 0, in the order received; names in lower case): writes borrowed
+/// pointers to `*name` and `*value`, valid until `lucid_response_free(response)`. An index past
+/// the end is `LUCID_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn lucid_response_header_at(
+    response: *const LucidResponse,
+    index: usize,
+    name: *mut *const c_char,
+    value: *mut *const c_char,
+    err: *mut *mut LucidError,
+) -> LucidStatus {
+    guard(err, || {
+        let response = handle(response, "response")?;
+        let (name, value) = (out_ptr(name, "name")?, out_ptr(value, "value")?);
+        let (k, v) = response.headers.get(index).ok_or_else(|| {
+            LucidError::new(
+                LucidStatus::InvalidArgument,
+                format!("header index {index} is past the last header"),
+            )
+        })?;
+        name.write(k.as_ptr());
+        value.write(v.as_ptr());
+        Ok(())
+    })
+}
+
+/// The first value of header `name` (any case), borrowed until `lucid_response_free(response)`;
+/// NULL when there is no such header or an argument is NULL or not UTF-8.
+#[no_mangle]
+pub extern "C" fn lucid_response_header(
+    response: *const LucidResponse,
+    name: *const c_char,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        let (Some(response), Ok(name)) = (maybe(response), string(name, "name")) else {
+            return std::ptr::null();
+        };
+        response
+            .headers
+            .iter()
+            .find(|(k, _)| k.to_bytes().eq_ignore_ascii_case(name.as_bytes()))
+            .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+    })
+}
+
+/// Frees a response. NULL is accepted.
+#[no_mangle]
+pub extern "C" fn lucid_response_free(response: *mut LucidResponse) {
+    guard_value((), || free(response))
+}

@@ -1,0 +1,285 @@
+//! C programs built against the library and run against the local server: the contract test
+//! (tests/c/ffi_contract.c) and the `lucid` example tool with its exact output and exit statuses.
+
+mod support;
+
+use lucidauth_testserver::{Scripted, TestServer};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use support::*;
+
+/// The directory holding the library cargo built for these tests (target/<profile>).
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Compiles `source` (C99, warnings as errors) into target/<profile>/c-tests/`name`.
+fn compile(source: &str, name: &str) -> PathBuf {
+    let out_dir = lib_dir().join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join(name);
+    let lib = lib_dir();
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = Command::new(cc)
+        .args([
+            "-std=c99",
+            "-g",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-I",
+        ])
+        .arg(root().join("include"))
+        .arg("-o")
+        .arg(&out)
+        .arg(root().join(source))
+        .arg(format!("-L{}", lib.display()))
+        .arg("-llucidauth")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .status()
+        .expect("a C compiler (cc) is installed");
+    assert!(status.success(), "compiling {source} failed");
+    out
+}
+
+fn lucid() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| compile("examples/c/lucid.c", "lucid"))
+}
+
+/// Runs `lucid` with `args`, with no LAS_* variables and HOME set to `home`.
+fn run_lucid(home: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(lucid());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("LAS_") || name == "LUCIDAUTH_LOG" {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("HOME", home).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A temporary home whose ~/.lucidtech/credentials.cfg points at `server`.
+fn home_for(server: &TestServer, extra: &str) -> TempDir {
+    let home = TempDir::new("home");
+    home.write(
+        ".lucidtech/credentials.cfg",
+        &format!(
+            "client_id = CLIENT_ID\nclient_secret = CLIENT_SECRET\napi_key = API_KEY\nauth_endpoint = {0}\napi_endpoint = {0}/v1\n{extra}",
+            server.base_url()
+        ),
+    );
+    home
+}
+
+#[test]
+fn header_compiles_as_c99_and_as_cpp() {
+    let header = root().join("include/lucidauth.h");
+    for (compiler, args) in [
+        ("cc", &["-std=c99", "-pedantic", "-x", "c"][..]),
+        ("c++", &["-std=c++11", "-x", "c++"][..]),
+    ] {
+        let status = Command::new(compiler)
+            .args(["-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+            .args(args)
+            .arg(&header)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{compiler} rejects the header");
+    }
+}
+
+#[test]
+fn c_contract_test_passes() {
+    let server = server();
+    let home = home_for(&server, "");
+    let bin = compile("tests/c/ffi_contract.c", "ffi_contract");
+    let out = Command::new(bin)
+        .arg(home.0.join(".lucidtech/credentials.cfg"))
+        .arg(server.base_url())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.ends_with(" passed, 0 failed\n"), "{stdout}");
+}
+
+#[test]
+fn lucid_version() {
+    let out = run_lucid(Path::new("/nonexistent"), &["version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        format!("lucid {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn lucid_token_prints_the_token_and_a_newline() {
+    let server = server();
+    let home = home_for(&server, "");
+    let out = run_lucid(&home.0, &["token"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("tok-") && stdout.ends_with('\n') && stdout.lines().count() == 1,
+        "{stdout}"
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[test]
+fn lucid_token_with_credentials_profile_and_scope() {
+    let server = server();
+    let home = TempDir::new("home");
+    let file = home.write(
+        "creds.cfg",
+        &format!(
+            "[work]\nclient_id = CLIENT_ID\nclient_secret = CLIENT_SECRET\nauth_endpoint = {}\n",
+            server.base_url()
+        ),
+    );
+    let out = run_lucid(
+        &home.0,
+        &[
+            "--credentials",
+            file.to_str().unwrap(),
+            "--profile",
+            "work",
+            "--scope",
+            "machinelearning.predict",
+            "token",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        server.requests()[0].query,
+        "grant_type=client_credentials&scope=machinelearning.predict"
+    );
+}
+
+#[test]
+fn lucid_request_prints_the_body_and_the_status() {
+    let server = server();
+    let home = home_for(&server, "");
+    let out = run_lucid(
+        &home.0,
+        &[
+            "request",
+            "POST",
+            "/documents?a=1",
+            "--data",
+            "hello",
+            "--header",
+            "X-Trace: 7",
+            "--header",
+            "Content-Type: text/plain",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "HTTP 200\n");
+    let echo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["path"], "/v1/documents");
+    assert_eq!(echo["query"], "a=1");
+    assert_eq!(echo["body"], "hello");
+    assert_eq!(echo["headers"]["x-trace"], "7");
+    assert_eq!(echo["headers"]["x-api-key"], "API_KEY");
+    assert_eq!((server.token_requests(), server.api_requests()), (1, 1));
+}
+
+#[test]
+fn lucid_request_outside_2xx_exits_4() {
+    let server = server();
+    let home = home_for(&server, "");
+    server.push_api_response(Scripted::json(404, r#"{"message":"Not Found"}"#));
+    let out = run_lucid(&home.0, &["request", "GET", "/documents/missing"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(text(&out.stdout), r#"{"message":"Not Found"}"#);
+    assert_eq!(text(&out.stderr), "HTTP 404\n");
+}
+
+#[test]
+fn lucid_library_errors_exit_1_with_the_status_name() {
+    let server = server();
+    let home = home_for(&server, "");
+    let file = home.write(
+        "bad.cfg",
+        &format!(
+            "client_id = CLIENT_ID\nclient_secret = WRONG\nauth_endpoint = {}\n",
+            server.base_url()
+        ),
+    );
+    let out = run_lucid(&home.0, &["--credentials", file.to_str().unwrap(), "token"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "lucid: LUCID_STATUS_CREDENTIALS_REJECTED: token endpoint answered 401: invalid_client (Client authentication failed)\n"
+    );
+    assert_eq!(text(&out.stdout), "");
+
+    let out = run_lucid(&home.0, &["--profile", "nope", "token"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("lucid: LUCID_STATUS_CONFIG: credentials file "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("profile 'nope' not found (profiles in the file: default)\n"),
+        "{stderr}"
+    );
+
+    let empty = TempDir::new("home");
+    let out = run_lucid(&empty.0, &["token"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("lucid: LUCID_STATUS_IO: credentials file "));
+}
+
+#[test]
+fn lucid_usage_errors_exit_2() {
+    let home = Path::new("/nonexistent");
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["request", "GET"],
+        &["token", "extra"],
+        &["--profile"],
+        &["--bogus", "token"],
+        &["token", "--data", "x"],
+    ] {
+        let out = run_lucid(home, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains("usage: lucid"), "{args:?}");
+        assert_eq!(text(&out.stdout), "");
+    }
+}
+
+#[test]
+fn lucid_reads_credentials_from_the_environment() {
+    let server = server();
+    let home = TempDir::new("home");
+    let out = Command::new(lucid())
+        .env("HOME", &home.0)
+        .env("LAS_CLIENT_ID", "CLIENT_ID")
+        .env("LAS_CLIENT_SECRET", "CLIENT_SECRET")
+        .env("LAS_API_KEY", "API_KEY")
+        .env("LAS_AUTH_ENDPOINT", server.base_url())
+        .env("LAS_API_ENDPOINT", format!("{}/v1", server.base_url()))
+        .args(["request", "GET", "/models"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "HTTP 200\n");
+}

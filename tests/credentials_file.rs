@@ -1,0 +1,216 @@
+//! Reading and discovering credentials: profiles, literal values, line ends, the environment.
+
+mod support;
+
+use lucidauth::{discover_with, from_file, ErrorKind};
+use std::path::PathBuf;
+use support::TempDir;
+
+const FULL: &str = "client_id = ID0\nclient_secret = SECRET0\n\n[prod]\nclient_id = ID1\nclient_secret = SECRET1\napi_key = KEY1\n";
+
+#[test]
+fn sectionless_keys_are_the_default_profile() {
+    let dir = TempDir::new("cf");
+    let c = from_file(&dir.write("c.cfg", FULL), None).unwrap();
+    assert_eq!(c.client_id(), "ID0");
+    assert!(!c.has_api_key());
+}
+
+#[test]
+fn a_named_profile() {
+    let dir = TempDir::new("cf");
+    let c = from_file(&dir.write("c.cfg", FULL), Some("prod")).unwrap();
+    assert_eq!(c.client_id(), "ID1");
+    assert!(c.has_api_key());
+}
+
+#[test]
+fn a_missing_profile_lists_those_there_are() {
+    let dir = TempDir::new("cf");
+    let path = dir.write("c.cfg", FULL);
+    let e = from_file(&path, Some("staging")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(
+        e.message(),
+        format!("credentials file {}: profile 'staging' not found (profiles in the file: default, prod)", path.display())
+    );
+}
+
+#[test]
+fn a_missing_key_is_named_and_no_secret_shown() {
+    let dir = TempDir::new("cf");
+    let path = dir.write("c.cfg", "[prod]\nclient_secret = TOPSECRET\n");
+    let e = from_file(&path, Some("prod")).unwrap_err();
+    assert_eq!(
+        e.message(),
+        format!(
+            "credentials file {}, profile 'prod': missing key 'client_id'",
+            path.display()
+        )
+    );
+    assert!(!e.message().contains("TOPSECRET"));
+}
+
+#[test]
+fn a_bad_value_names_file_profile_and_key() {
+    let dir = TempDir::new("cf");
+    let path = dir.write(
+        "c.cfg",
+        "client_id = a\nclient_secret = b\ntimeout = soon\n",
+    );
+    let e = from_file(&path, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        e.message(),
+        format!(
+            "credentials file {}, profile 'default': key 'timeout': value 'soon' must be a whole number of seconds above 0",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn percent_and_semicolon_in_a_secret_are_literal_and_crlf_is_fine() {
+    let dir = TempDir::new("cf");
+    let path = dir.write(
+        "c.cfg",
+        "[p]\r\nclient_id = id;1\r\nclient_secret = s%ec;ret#x%%\r\napi_key = k%20\r\n",
+    );
+    let c = from_file(&path, Some("p")).unwrap();
+    assert_eq!(c.client_id(), "id;1");
+    // The secret is only visible on the wire: check the Basic header built from it.
+    let request = lucidauth::token::build_request(&c, None);
+    let basic = &request.headers[0].1;
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(basic.trim_start_matches("Basic "))
+        .unwrap();
+    assert_eq!(decoded, b"id;1:s%ec;ret#x%%");
+}
+
+#[test]
+fn every_key_is_read() {
+    let dir = TempDir::new("cf");
+    let path = dir.write(
+        "c.cfg",
+        "client_id=i\nclient_secret=s\napi_key=k\nauth_endpoint=https://auth.example.com\napi_endpoint=https://api.example.com/v2/\n\
+         scope=machinelearning.predict\ntoken_params=body\nclient_auth=post\nuse_cache=true\nca_file=/etc/ssl/x.pem\n\
+         timeout=7\nrefresh_margin=60\nallow_http=true\n",
+    );
+    let c = from_file(&path, None).unwrap();
+    assert_eq!(c.token_url(), "https://auth.example.com/oauth2/token");
+    assert_eq!(c.api_endpoint(), "https://api.example.com/v2");
+    assert_eq!(c.scope(), Some("machinelearning.predict"));
+    assert_eq!(c.token_params(), lucidauth::TokenParams::Body);
+    assert_eq!(c.client_auth(), lucidauth::ClientAuth::Post);
+    assert!(c.use_cache() && c.allow_http() && c.has_api_key());
+    assert_eq!(c.ca_file(), Some(std::path::Path::new("/etc/ssl/x.pem")));
+    assert_eq!(c.timeout(), std::time::Duration::from_secs(7));
+    assert_eq!(c.refresh_margin(), std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn unreadable_and_malformed_files() {
+    let dir = TempDir::new("cf");
+    assert_eq!(from_file(&dir.0, None).unwrap_err().kind(), ErrorKind::Io);
+    assert_eq!(
+        from_file(&dir.0.join("nope"), None).unwrap_err().kind(),
+        ErrorKind::Io
+    );
+    let bad = dir.write("bad.cfg", "[unclosed\nclient_id = x\n");
+    assert_eq!(from_file(&bad, None).unwrap_err().kind(), ErrorKind::Config);
+    let binary = dir.0.join("bin.cfg");
+    std::fs::write(&binary, b"client_id = \xff\xfe\n").unwrap();
+    assert_eq!(
+        from_file(&binary, None).unwrap_err().message(),
+        format!("credentials file {}: not valid UTF-8", binary.display())
+    );
+}
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+#[test]
+fn environment_wins_over_the_file() {
+    let dir = TempDir::new("cf");
+    let file = dir.write("c.cfg", FULL);
+    let c = discover_with(
+        None,
+        &env(&[
+            ("LAS_CLIENT_ID", "ENV_ID"),
+            ("LAS_CLIENT_SECRET", "ENV_SECRET"),
+            ("LAS_API_ENDPOINT", "https://api.example.com/v9"),
+        ]),
+        Some(file),
+    )
+    .unwrap();
+    assert_eq!(c.client_id(), "ENV_ID");
+    assert_eq!(c.api_endpoint(), "https://api.example.com/v9");
+}
+
+#[test]
+fn only_one_of_id_and_secret_in_the_environment_is_an_error() {
+    let e = discover_with(None, &env(&[("LAS_CLIENT_ID", "ENV_ID")]), None).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.message()),
+        (
+            ErrorKind::Config,
+            "LAS_CLIENT_ID is set but LAS_CLIENT_SECRET is not"
+        )
+    );
+    let e = discover_with(None, &env(&[("LAS_CLIENT_SECRET", "S")]), None).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "LAS_CLIENT_SECRET is set but LAS_CLIENT_ID is not"
+    );
+}
+
+#[test]
+fn file_and_profile_from_the_environment_then_the_default_path() {
+    let dir = TempDir::new("cf");
+    let file = dir.write("c.cfg", FULL);
+    let default = dir.write(
+        "home/.lucidtech/credentials.cfg",
+        "client_id = HOME_ID\nclient_secret = s\n",
+    );
+    let file = file.display().to_string();
+    let vars = [
+        ("LAS_CREDENTIALS_FILE", file.as_str()),
+        ("LAS_PROFILE", "prod"),
+    ];
+    assert_eq!(
+        discover_with(None, &env(&vars), Some(default.clone()))
+            .unwrap()
+            .client_id(),
+        "ID1"
+    );
+    assert_eq!(
+        discover_with(Some("default"), &env(&vars), Some(default.clone()))
+            .unwrap()
+            .client_id(),
+        "ID0"
+    );
+    assert_eq!(
+        discover_with(None, &env(&[]), Some(default))
+            .unwrap()
+            .client_id(),
+        "HOME_ID"
+    );
+    let e = discover_with(
+        None,
+        &env(&[]),
+        Some(PathBuf::from("/nonexistent/credentials.cfg")),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+}
