@@ -24,10 +24,13 @@ $(BUILD)/lucid: examples/c/lucid.c include/lucidauth.h lib
 demo: all
 	sh scripts/demo.sh
 
-test:
+test: lib
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	sh examples/cpp/run_tests.sh
+	sh examples/go/run_tests.sh
+	sh examples/csharp/run_tests.sh
 
 header:
 	LUCIDAUTH_BLESS=1 $(CARGO) test --test header
