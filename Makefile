@@ -31,6 +31,9 @@ test: lib
 	sh examples/cpp/run_tests.sh
 	sh examples/go/run_tests.sh
 	sh examples/csharp/run_tests.sh
+	sh scripts/test_install.sh
+
+include mk/install.mk
 
 header:
 	LUCIDAUTH_BLESS=1 $(CARGO) test --test header

@@ -1,0 +1,1 @@
+# install, uninstall: see issue 7
