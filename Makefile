@@ -2,6 +2,7 @@
 #   make         library (target/release) and build/lucid
 #   make demo    build, then run build/lucid against the bundled local server
 #   make test    every test: format, lints, Rust and C tests, bindings
+#   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h after changing the C API
 
 CARGO   ?= cargo
@@ -10,7 +11,7 @@ CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
 LIBDIR  := $(CURDIR)/target/release
 BUILD   := build
 
-.PHONY: all lib demo test header clean
+.PHONY: all lib demo test check header clean
 
 all: lib $(BUILD)/lucid
 
@@ -34,6 +35,10 @@ test: lib
 	sh scripts/test_install.sh
 
 include mk/install.mk
+
+check:
+	sh scripts/install-test-deps.sh
+	$(MAKE) test
 
 header:
 	LUCIDAUTH_BLESS=1 $(CARGO) test --test header

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs, from Debian's packages, what `make test` needs beyond Rust and a C compiler: Go and
+# Mono for the bindings' tests, valgrind for the memory checks, cmake and pkg-config for the
+# install test, redis-server for the shared cache tests. Does nothing for what is already there;
+# needs root (or sudo) only when something is missing.
+set -eu
+missing=
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need go golang-go
+need mcs mono-mcs
+need mono mono-runtime
+need valgrind valgrind
+need cmake cmake
+need pkg-config pkg-config
+need redis-server redis-server
+need g++ g++
+need curl curl
+[ -n "$missing" ] || exit 0
+if [ "$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else
+    echo "install-test-deps: missing:$missing (run as root to install them)" >&2
+    exit 0
+fi
+echo "install-test-deps: installing$missing"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
