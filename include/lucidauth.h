@@ -84,6 +84,13 @@ typedef struct LucidError LucidError;
 // valid until it is freed.
 typedef struct LucidResponse LucidResponse;
 
+// Receives one log line: `level` is 1 (error) to 4 (debug), `message` is valid only during the
+// call and never holds a secret or token. Called from whichever thread logs, possibly several at
+// once: it must be thread-safe and must not call back into lucidauth.
+typedef void (*LucidLogCallback)(void *user_data,
+                                 int32_t level,
+                                 const char *message);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -190,6 +197,13 @@ const char *lucid_error_oauth_error_description(const LucidError *error);
 
 // Frees an error. NULL is accepted.
 void lucid_error_free(LucidError *error);
+
+// Installs `callback` process-wide to receive log lines of `max_level` (1 error, 2 warn, 3 info,
+// 4 debug) and more severe, with `user_data` passed back to it; a NULL callback or a level
+// outside 1..4 removes it. Independent of `LUCIDAUTH_LOG`, which logs to stderr.
+void lucid_set_log_callback(LucidLogCallback callback,
+                            void *user_data,
+                            int32_t max_level);
 
 // The HTTP status code; 0 when `response` is NULL.
 uint16_t lucid_response_status(const LucidResponse *response);

@@ -7,8 +7,9 @@ use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::response::Response;
+use crate::retry::judge_exchange;
 use crate::token::{self, Token};
-use crate::transport::{Transport, MAX_API_RESPONSE, MAX_TOKEN_RESPONSE};
+use crate::transport::{Exchange, RawResponse, Transport, MAX_TOKEN_RESPONSE};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,6 +21,9 @@ const RESERVED_HEADERS: &[&str] = &[
     "content-length",
     "transfer-encoding",
 ];
+
+/// Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2).
+const IDEMPOTENT: &[&str] = &["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"];
 
 /// Gets, keeps and uses access tokens for one set of credentials.
 #[derive(Debug)]
@@ -58,7 +62,9 @@ impl Client {
 
     /// Sends `method path` to the API with the token (and api key), and returns the answer
     /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
-    /// sent once more. `path` is joined to `api_endpoint`; an absolute URL elsewhere is refused.
+    /// sent once more. 429 and 503 are retried for any method; other 5xx and transport failures
+    /// only for idempotent methods. `path` is joined to `api_endpoint`; an absolute URL elsewhere
+    /// is refused.
     pub fn request(
         &self,
         method: &str,
@@ -84,7 +90,8 @@ impl Client {
             return Ok(response);
         }
         log::info(&format!(
-            "{method} {path}: 401, fetching a new token and sending once more"
+            "{method} {}: 401, fetching a new token and sending once more",
+            strip(path)
         ));
         self.cache.invalidate(self.scope(None), &token);
         let token = self.access_token(None)?;
@@ -106,9 +113,21 @@ impl Client {
         }
         headers.push(("Authorization", &bearer));
         headers.extend_from_slice(extra);
-        let raw = self
-            .transport
-            .send(method, url, &headers, body, MAX_API_RESPONSE)?;
+        let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
+        let raw = self.creds.retry.run(
+            &format!("{method} {}", strip(url)),
+            |time_left| {
+                self.transport.send(&Exchange {
+                    method,
+                    url,
+                    headers: &headers,
+                    body,
+                    max_body: self.creds.max_response_bytes,
+                    time_left,
+                })
+            },
+            |outcome| judge_exchange(outcome, idempotent),
+        )?;
         Ok(Response {
             status: raw.status,
             headers: raw.headers,
@@ -120,6 +139,7 @@ impl Client {
         scope.or(self.creds.scope.as_deref()).unwrap_or("")
     }
 
+    /// One token fetch, with retries; expiry counts from when the successful attempt was sent.
     fn fetch(&self, scope: &str) -> Result<Token> {
         let request = token::build_request(&self.creds, Some(scope));
         let headers: Vec<(&str, &str)> = request
@@ -128,15 +148,24 @@ impl Client {
             .map(|(k, v)| (*k, v.as_str()))
             .collect();
         let started = Instant::now();
-        let sent_at = self.clock.now();
-        let raw = self
-            .transport
-            .send(
-                "POST",
-                &request.url,
-                &headers,
-                &request.body,
-                MAX_TOKEN_RESPONSE,
+        let mut sent_at = self.clock.now();
+        let raw: RawResponse = self
+            .creds
+            .retry
+            .run(
+                "token request",
+                |time_left| {
+                    sent_at = self.clock.now();
+                    self.transport.send(&Exchange {
+                        method: "POST",
+                        url: &request.url,
+                        headers: &headers,
+                        body: &request.body,
+                        max_body: MAX_TOKEN_RESPONSE,
+                        time_left,
+                    })
+                },
+                |outcome| judge_exchange(outcome, true),
             )
             .map_err(|e| e.context("token request"))?;
         let result = token::parse_response(
@@ -147,9 +176,10 @@ impl Client {
             &|s| self.scrub(s),
         );
         log::info(&format!(
-            "token fetch for scope '{scope}': HTTP {} in {} ms",
+            "token fetch for scope '{scope}': HTTP {} in {} ms{}",
             raw.status,
-            started.elapsed().as_millis()
+            started.elapsed().as_millis(),
+            if result.is_ok() { "" } else { " (failed)" }
         ));
         result
     }
@@ -162,4 +192,9 @@ impl Client {
         }
         out
     }
+}
+
+/// A URL or path without its query, for log lines.
+fn strip(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }

@@ -3,6 +3,7 @@
 
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +14,10 @@ pub const DEFAULT_API_ENDPOINT: &str = "https://api.lucidtech.ai/v1";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long before expiry a token counts as stale when `refresh_margin` is not set.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// Seconds to establish a connection (TCP and TLS) when `connect_timeout` is not set.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most bytes of an API answer read when `max_response_bytes` is not set.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where the token request carries `grant_type` and `scope`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +54,12 @@ pub const KEYS: &[&str] = &[
     "timeout",
     "refresh_margin",
     "allow_http",
+    "connect_timeout",
+    "max_response_bytes",
+    "max_retries",
+    "retry_backoff_ms",
+    "retry_deadline",
+    "max_retry_after",
 ];
 
 /// Complete, validated credentials. Immutable; cheap to share between threads behind an `Arc`.
@@ -67,6 +78,9 @@ pub struct Credentials {
     pub(crate) timeout: Duration,
     pub(crate) refresh_margin: Duration,
     pub(crate) allow_http: bool,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl Credentials {
@@ -98,6 +112,12 @@ impl Credentials {
             timeout: Some(self.timeout),
             refresh_margin: Some(self.refresh_margin),
             allow_http: Some(self.allow_http),
+            connect_timeout: Some(self.connect_timeout),
+            max_response_bytes: Some(self.max_response_bytes),
+            max_retries: Some(self.retry.max_retries),
+            retry_backoff: Some(self.retry.backoff),
+            retry_deadline: Some(self.retry.deadline),
+            max_retry_after: Some(self.retry.max_retry_after),
         }
     }
 
@@ -137,6 +157,15 @@ impl Credentials {
     pub fn allow_http(&self) -> bool {
         self.allow_http
     }
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
 }
 
 /// Collects keys one at a time, checking each value as it comes, then checks the whole.
@@ -155,6 +184,12 @@ pub struct CredentialsBuilder {
     timeout: Option<Duration>,
     refresh_margin: Option<Duration>,
     allow_http: Option<bool>,
+    connect_timeout: Option<Duration>,
+    max_response_bytes: Option<u64>,
+    max_retries: Option<u32>,
+    retry_backoff: Option<Duration>,
+    retry_deadline: Option<Duration>,
+    max_retry_after: Option<Duration>,
 }
 
 impl CredentialsBuilder {
@@ -175,6 +210,15 @@ impl CredentialsBuilder {
                 ErrorKind::InvalidArgument,
                 format!("key '{key}': value{shown} {what}"),
             )
+        };
+        let number = |value: &str, min: u64| -> Result<u64> {
+            parse_number(value).filter(|n| *n >= min).ok_or_else(|| {
+                bad(if min == 0 {
+                    "must be a whole number"
+                } else {
+                    "must be a whole number above 0"
+                })
+            })
         };
         let text = || -> Result<String> {
             let v = value.trim();
@@ -228,16 +272,27 @@ impl CredentialsBuilder {
                     Some(parse_bool(value).ok_or_else(|| bad("must be true or false"))?)
             }
             "ca_file" => self.ca_file = Some(PathBuf::from(text()?)),
-            "timeout" => {
-                let secs = parse_seconds(value)
-                    .filter(|s| *s > 0)
-                    .ok_or_else(|| bad("must be a whole number of seconds above 0"))?;
-                self.timeout = Some(Duration::from_secs(secs));
+            "timeout" => self.timeout = Some(Duration::from_secs(number(value, 1)?)),
+            "refresh_margin" => self.refresh_margin = Some(Duration::from_secs(number(value, 0)?)),
+            "connect_timeout" => {
+                self.connect_timeout = Some(Duration::from_secs(number(value, 1)?))
             }
-            "refresh_margin" => {
-                let secs =
-                    parse_seconds(value).ok_or_else(|| bad("must be a whole number of seconds"))?;
-                self.refresh_margin = Some(Duration::from_secs(secs));
+            "max_response_bytes" => self.max_response_bytes = Some(number(value, 1)?),
+            "max_retries" => {
+                let n = number(value, 0)?;
+                self.max_retries = Some(
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|n| *n <= 100)
+                        .ok_or_else(|| bad("must be at most 100"))?,
+                );
+            }
+            "retry_backoff_ms" => {
+                self.retry_backoff = Some(Duration::from_millis(number(value, 0)?))
+            }
+            "retry_deadline" => self.retry_deadline = Some(Duration::from_secs(number(value, 1)?)),
+            "max_retry_after" => {
+                self.max_retry_after = Some(Duration::from_secs(number(value, 0)?))
             }
             _ => {
                 return Err(Error::new(
@@ -258,6 +313,7 @@ impl CredentialsBuilder {
             .clone()
             .ok_or_else(|| missing("client_secret"))?;
         let allow_http = self.allow_http.unwrap_or(false);
+        let defaults = RetryPolicy::default();
         let token_url = endpoint::token_url(
             self.auth_endpoint
                 .as_deref()
@@ -283,6 +339,16 @@ impl CredentialsBuilder {
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
             refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
             allow_http,
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            retry: RetryPolicy {
+                max_retries: self.max_retries.unwrap_or(defaults.max_retries),
+                backoff: self.retry_backoff.unwrap_or(defaults.backoff),
+                deadline: self.retry_deadline.unwrap_or(defaults.deadline),
+                max_retry_after: self.max_retry_after.unwrap_or(defaults.max_retry_after),
+            },
         })
     }
 }
@@ -295,7 +361,7 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-fn parse_seconds(value: &str) -> Option<u64> {
+fn parse_number(value: &str) -> Option<u64> {
     let v = value.trim();
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -325,7 +391,7 @@ mod tests {
         let e = b.set("timeout", "soon").unwrap_err();
         assert_eq!(
             e.message(),
-            "key 'timeout': value 'soon' must be a whole number of seconds above 0"
+            "key 'timeout': value 'soon' must be a whole number above 0"
         );
         let e = b.set("client_secret", " ").unwrap_err();
         assert_eq!(e.message(), "key 'client_secret': value is empty");

@@ -13,6 +13,7 @@ pub mod ffi;
 mod form;
 pub mod log;
 mod response;
+mod retry;
 mod secret;
 pub mod token;
 mod transport;
@@ -23,9 +24,10 @@ pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams, 
 pub use credentials_file::{default_path, discover, discover_with, from_file, DEFAULT_PROFILE};
 pub use error::{Error, ErrorKind, Result};
 pub use response::Response;
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use token::Token;
-pub use transport::{MAX_API_RESPONSE, MAX_TOKEN_RESPONSE, USER_AGENT};
+pub use transport::{MAX_TOKEN_RESPONSE, USER_AGENT};
 
 /// The library's version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,7 +1,8 @@
-//! Minimal leveled logging to stderr, switched on by `LUCIDAUTH_LOG=error|warn|info|debug`.
-//! Callers pass messages that already hold no secrets.
+//! Leveled logging: to stderr when `LUCIDAUTH_LOG=error|warn|info|debug` is set, and to a sink a
+//! program installs (the C callback). Callers pass messages that already hold no secrets.
 
 use once_cell::sync::Lazy;
+use std::sync::{Arc, RwLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -20,9 +21,23 @@ impl Level {
             Level::Debug => "debug",
         }
     }
+
+    /// The level for a number 1..=4; anything else is `None` (logging off).
+    pub fn from_number(n: i32) -> Option<Level> {
+        match n {
+            1 => Some(Level::Error),
+            2 => Some(Level::Warn),
+            3 => Some(Level::Info),
+            4 => Some(Level::Debug),
+            _ => None,
+        }
+    }
 }
 
-static THRESHOLD: Lazy<Option<Level>> = Lazy::new(|| {
+/// Receives every log line at or above its level.
+pub type Sink = Arc<dyn Fn(Level, &str) + Send + Sync>;
+
+static STDERR_LEVEL: Lazy<Option<Level>> = Lazy::new(|| {
     match std::env::var("LUCIDAUTH_LOG")
         .ok()?
         .trim()
@@ -37,10 +52,23 @@ static THRESHOLD: Lazy<Option<Level>> = Lazy::new(|| {
     }
 });
 
-/// Writes `message` to stderr when `level` is enabled.
+static SINK: RwLock<Option<(Sink, Level)>> = RwLock::new(None);
+
+/// Installs (or with `None` removes) the process-wide sink, receiving lines up to `level`.
+pub fn set_sink(sink: Option<(Sink, Level)>) {
+    *SINK.write().unwrap_or_else(|e| e.into_inner()) = sink;
+}
+
+/// Writes `message` to stderr and the sink, where `level` is enabled for them.
 pub fn log(level: Level, message: &str) {
-    if THRESHOLD.is_some_and(|t| level <= t) {
+    if STDERR_LEVEL.is_some_and(|t| level <= t) {
         eprintln!("lucidauth: {}: {message}", level.name());
+    }
+    let sink = SINK.read().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some((sink, max)) = sink {
+        if level <= max {
+            sink(level, message);
+        }
     }
 }
 

@@ -11,8 +11,6 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
 /// Most bytes of a token endpoint answer that are read.
 pub const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
-/// Most bytes of an API answer that are read.
-pub const MAX_API_RESPONSE: u64 = 64 * 1024 * 1024;
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("lucidauth/", env!("CARGO_PKG_VERSION"));
 
@@ -24,10 +22,11 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
-/// An HTTP agent with the client's TLS roots and timeout; keeps connections alive between calls.
+/// An HTTP agent with the client's TLS roots and timeouts; keeps connections alive between calls.
 #[derive(Debug)]
 pub struct Transport {
     agent: ureq::Agent,
+    timeout: Duration,
 }
 
 /// The system's trusted roots, loaded once per process and only when HTTPS is used.
@@ -38,6 +37,18 @@ static SYSTEM_ROOTS: Lazy<Vec<Certificate<'static>>> = Lazy::new(|| {
         .map(|der| Certificate::from_der(der.as_ref()).to_owned())
         .collect()
 });
+
+/// One request to send.
+pub struct Exchange<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+    /// Most bytes of the answer's body that are read.
+    pub max_body: u64,
+    /// Time left before an overall deadline; the exchange's timeout is cut to it.
+    pub time_left: Duration,
+}
 
 impl Transport {
     pub fn new(creds: &Credentials) -> Result<Self> {
@@ -60,50 +71,51 @@ impl Transport {
             .proxy(None)
             .user_agent(USER_AGENT)
             .timeout_global(Some(creds.timeout()))
-            .timeout_connect(Some(creds.timeout().min(Duration::from_secs(10))))
+            .timeout_connect(Some(creds.connect_timeout().min(creds.timeout())))
             .allow_non_standard_methods(true)
             .tls_config(tls)
             .build();
         Ok(Transport {
             agent: config.into(),
+            timeout: creds.timeout(),
         })
     }
 
     /// Sends one request and reads the whole answer, up to `max_body` bytes.
-    pub fn send(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        max_body: u64,
-    ) -> Result<RawResponse> {
-        let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
+    pub fn send(&self, x: &Exchange<'_>) -> Result<RawResponse> {
+        let method = Method::from_bytes(x.method.as_bytes()).map_err(|_| {
+            let m = x.method;
             Error::new(
                 ErrorKind::InvalidArgument,
-                format!("'{method}' is not an HTTP method"),
+                format!("'{m}' is not an HTTP method"),
             )
         })?;
-        let mut builder = http::Request::builder().method(method.clone()).uri(url);
-        for (name, value) in headers {
+        let mut builder = http::Request::builder().method(method.clone()).uri(x.url);
+        for (name, value) in x.headers {
             builder = builder.header(*name, *value);
         }
-        let sends_body = !body.is_empty()
-            || !matches!(
-                method,
-                Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
-            );
-        let request = builder.body(body).map_err(|e| {
+        let no_body = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+        );
+        let request = builder.body(x.body).map_err(|e| {
+            let url = strip_query(x.url);
             Error::new(
                 ErrorKind::InvalidArgument,
                 format!("cannot make a request to {url}: {e}"),
             )
         })?;
-        let where_ = format!("{method} {}", strip_query(url));
-        let result = if sends_body {
-            self.agent.run(request)
-        } else {
+        let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        let where_ = format!("{method} {}", strip_query(x.url));
+        let result = if no_body && x.body.is_empty() {
             self.agent.run(request.map(|_| ()))
+        } else {
+            self.agent.run(request)
         };
         let mut response = result.map_err(|e| transport_error(&where_, e))?;
         let status = response.status().as_u16();
@@ -120,7 +132,7 @@ impl Transport {
         let body = response
             .body_mut()
             .with_config()
-            .limit(max_body)
+            .limit(x.max_body)
             .read_to_vec()
             .map_err(|e| transport_error(&where_, e))?;
         Ok(RawResponse {

@@ -63,7 +63,7 @@ fn a_bad_value_names_file_profile_and_key() {
     assert_eq!(
         e.message(),
         format!(
-            "credentials file {}, profile 'default': key 'timeout': value 'soon' must be a whole number of seconds above 0",
+            "credentials file {}, profile 'default': key 'timeout': value 'soon' must be a whole number above 0",
             path.display()
         )
     );
