@@ -51,6 +51,8 @@ enum LucidStatus
   LUCID_STATUS_TOO_LARGE = 12,
   // An internal error (a bug): a panic was caught at the boundary.
   LUCID_STATUS_INTERNAL = 13,
+  // The server's TLS certificate could not be verified, or the TLS handshake failed; not retried.
+  LUCID_STATUS_TLS = 14,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

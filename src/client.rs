@@ -147,13 +147,14 @@ impl Client {
             .iter()
             .map(|(k, v)| (*k, v.as_str()))
             .collect();
+        let what = format!("token request to {}", strip(&request.url));
         let started = Instant::now();
         let mut sent_at = self.clock.now();
         let raw: RawResponse = self
             .creds
             .retry
             .run(
-                "token request",
+                &what,
                 |time_left| {
                     sent_at = self.clock.now();
                     self.transport.send(&Exchange {
@@ -176,7 +177,7 @@ impl Client {
             &|s| self.scrub(s),
         );
         log::info(&format!(
-            "token fetch for scope '{scope}': HTTP {} in {} ms{}",
+            "{what} for scope '{scope}': HTTP {} in {} ms{}",
             raw.status,
             started.elapsed().as_millis(),
             if result.is_ok() { "" } else { " (failed)" }

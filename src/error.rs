@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Transport,
     /// An exchange took longer than the configured timeout.
     Timeout,
+    /// The server's TLS certificate could not be verified (or the handshake failed).
+    Tls,
     /// The token endpoint refused the client (HTTP 400 or 401).
     CredentialsRejected,
     /// The token endpoint answered with another non-success status.

@@ -177,9 +177,11 @@ fn transport_error(where_: &str, error: ureq::Error) -> Error {
         ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
             ErrorKind::Timeout
         }
+        ureq::Error::Io(e) if caused_by_tls(e) => ErrorKind::Tls,
         ureq::Error::BodyExceedsLimit(_) => ErrorKind::TooLarge,
         ureq::Error::LargeResponseHeader(_, _) => ErrorKind::TooLarge,
         ureq::Error::Protocol(_) => ErrorKind::Protocol,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => ErrorKind::Tls,
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => ErrorKind::InvalidArgument,
         _ => ErrorKind::Transport,
     };
@@ -188,4 +190,20 @@ fn transport_error(where_: &str, error: ureq::Error) -> Error {
         other => other.to_string(),
     };
     Error::new(kind, format!("{where_}: {detail}"))
+}
+
+/// Whether an I/O error came from rustls (a certificate or handshake failure), however deeply
+/// it was wrapped.
+fn caused_by_tls(error: &std::io::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(e) = cause {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        cause = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|e| e as _),
+            None => e.source(),
+        };
+    }
+    false
 }

@@ -36,6 +36,8 @@ pub enum LucidStatus {
     TooLarge = 12,
     /// An internal error (a bug): a panic was caught at the boundary.
     Internal = 13,
+    /// The server's TLS certificate could not be verified, or the TLS handshake failed; not retried.
+    Tls = 14,
 }
 
 impl From<ErrorKind> for LucidStatus {
@@ -51,6 +53,7 @@ impl From<ErrorKind> for LucidStatus {
             ErrorKind::TokenEndpoint => LucidStatus::TokenEndpoint,
             ErrorKind::Protocol => LucidStatus::Protocol,
             ErrorKind::TooLarge => LucidStatus::TooLarge,
+            ErrorKind::Tls => LucidStatus::Tls,
             _ => LucidStatus::Internal,
         }
     }
@@ -74,6 +77,7 @@ impl LucidStatus {
             11 => "LUCID_STATUS_PROTOCOL\0",
             12 => "LUCID_STATUS_TOO_LARGE\0",
             13 => "LUCID_STATUS_INTERNAL\0",
+            14 => "LUCID_STATUS_TLS\0",
             _ => "LUCID_STATUS_UNKNOWN\0",
         }
     }

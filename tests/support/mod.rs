@@ -1,6 +1,8 @@
 //! Shared by the integration tests: a local server and credentials that point at it.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use lucidauth::{Credentials, CredentialsBuilder};
 use lucidauth_testserver::{ServerConfig, TestServer};
 
