@@ -1,0 +1,408 @@
+// lucidauth.hpp: a header-only C++17 wrapper around the lucidauth C API (lucidauth.h).
+//
+//   #include "lucidauth.hpp"
+//
+//   auto creds = lucidauth::Credentials::discover();          // or from_file(path) / create(id, secret)
+//   lucidauth::Client client(creds);
+//   std::string token = client.token();
+//   lucidauth::Response r = client.request("GET", "/documents");
+//   std::cout << r.status() << ' ' << r.body() << '\n';
+//
+// Ownership: every handle (Credentials, CredentialsBuilder, Client, Response) owns exactly one
+// library object through a std::unique_ptr whose deleter is the library's own `lucid_*_free`.
+// Handles are movable, not copyable; a moved-from handle holds NULL, may be destroyed or assigned
+// to, and any other call on it throws lucidauth::Error (the library reports
+// LUCID_STATUS_NULL_ARGUMENT) or, for Response accessors, returns an empty value. Strings the
+// library returns as `char *` are copied into std::string and released with `lucid_string_free`.
+// Everything here is `inline` (or a template), so the header may be included in any number of
+// translation units of one program.
+//
+// Errors: every failure throws lucidauth::Error (a std::runtime_error) carrying the status code,
+// the HTTP status and the OAuth error fields, all copied out of the library's LucidError, which is
+// freed before the exception is thrown. Messages never contain a secret or a token.
+//
+// Threads: Credentials and Client are immutable and safe to use from many threads at once (all
+// their member functions are const); share one Client per process so that all threads share its
+// token cache. A Response may be read from any thread. A CredentialsBuilder must not be used from
+// two threads at once. Moving or destroying a handle while another thread uses it is a data race,
+// as for any C++ object.
+#ifndef LUCIDAUTH_HPP
+#define LUCIDAUTH_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lucidauth.h"
+
+namespace lucidauth {
+
+/// The library's version, e.g. "0.1.0" (the shared library actually loaded, not the header).
+inline std::string_view version() noexcept { return lucid_version(); }
+
+/// The name of a status code, e.g. "LUCID_STATUS_TIMEOUT".
+inline std::string_view status_name(int32_t status) noexcept { return lucid_status_name(status); }
+
+/// A failure reported by the library (or by this wrapper before calling it, e.g. a string
+/// argument holding a NUL byte, reported as LUCID_STATUS_INVALID_ARGUMENT). what() is the
+/// library's message. Cheap and non-throwing to copy: the details are shared, immutable.
+class Error : public std::runtime_error {
+public:
+    Error(LucidStatus status, const std::string &message, uint16_t http_status = 0,
+          std::optional<std::string> oauth_error = std::nullopt,
+          std::optional<std::string> oauth_error_description = std::nullopt)
+        : std::runtime_error(message),
+          status_(status),
+          http_status_(http_status),
+          details_(std::make_shared<const Details>(
+              Details{std::move(oauth_error), std::move(oauth_error_description)})) {}
+
+    /// Takes the details out of `err` (which may be NULL) and frees it.
+    static Error from_c(LucidStatus status, LucidError *err) {
+        std::unique_ptr<LucidError, Deleter> owned(err);
+        const char *message = lucid_error_message(owned.get());
+        std::string text = message != nullptr && *message != '\0' ? std::string(message)
+                                                                   : std::string(lucid_status_name(status));
+        return Error(status, text, lucid_error_http_status(owned.get()),
+                     copy(lucid_error_oauth_error(owned.get())),
+                     copy(lucid_error_oauth_error_description(owned.get())));
+    }
+
+    /// The status code (never LUCID_STATUS_OK).
+    LucidStatus status() const noexcept { return status_; }
+    /// The name of the status code, e.g. "LUCID_STATUS_CREDENTIALS_REJECTED".
+    std::string_view status_name() const noexcept { return lucid_status_name(status_); }
+    /// The HTTP status of the answer that caused the failure; 0 when no server answered.
+    uint16_t http_status() const noexcept { return http_status_; }
+    /// The OAuth `error` code from the token endpoint (e.g. "invalid_client"), if it sent one.
+    const std::optional<std::string> &oauth_error() const noexcept { return details_->oauth_error; }
+    /// The OAuth `error_description` from the token endpoint, if it sent one.
+    const std::optional<std::string> &oauth_error_description() const noexcept {
+        return details_->oauth_error_description;
+    }
+
+private:
+    struct Details {
+        std::optional<std::string> oauth_error;
+        std::optional<std::string> oauth_error_description;
+    };
+    struct Deleter {
+        void operator()(LucidError *e) const noexcept { lucid_error_free(e); }
+    };
+    static std::optional<std::string> copy(const char *s) {
+        return s != nullptr ? std::optional<std::string>(s) : std::nullopt;
+    }
+
+    LucidStatus status_;
+    uint16_t http_status_;
+    std::shared_ptr<const Details> details_;
+};
+
+namespace detail {
+
+struct CredentialsDeleter {
+    void operator()(LucidCredentials *p) const noexcept { lucid_credentials_free(p); }
+};
+struct BuilderDeleter {
+    void operator()(LucidCredentialsBuilder *p) const noexcept { lucid_credentials_builder_free(p); }
+};
+struct ClientDeleter {
+    void operator()(LucidClient *p) const noexcept { lucid_client_free(p); }
+};
+struct ResponseDeleter {
+    void operator()(LucidResponse *p) const noexcept { lucid_response_free(p); }
+};
+struct StringDeleter {
+    void operator()(char *p) const noexcept { lucid_string_free(p); }
+};
+
+using OwnedString = std::unique_ptr<char, StringDeleter>;
+
+/// Runs a fallible C call `f(LucidError **)`; on failure throws Error (freeing the LucidError).
+template <typename F>
+inline void call(F &&f) {
+    LucidError *err = nullptr;
+    LucidStatus status = f(&err);
+    if (status != LUCID_STATUS_OK) {
+        throw Error::from_c(status, err);
+    }
+    lucid_error_free(err);  // NULL on success; freed anyway in case.
+}
+
+/// A NUL-terminated copy of `s` (a string_view need not be NUL-terminated). An embedded NUL
+/// would silently cut the string short in C, so it is refused.
+inline std::string c_string(std::string_view s, const char *what) {
+    if (s.find('\0') != std::string_view::npos) {
+        throw Error(LUCID_STATUS_INVALID_ARGUMENT, std::string(what) + " contains a NUL byte");
+    }
+    return std::string(s);
+}
+
+}  // namespace detail
+
+class CredentialsBuilder;
+
+/// Complete credentials (client id and secret, api key, endpoints, ...). Immutable: safe to use
+/// from many threads at once. Clients keep their own copy, so Credentials may be destroyed as
+/// soon as the Client is made.
+class Credentials {
+public:
+    /// Finds credentials as the official SDKs do: LAS_CLIENT_ID/LAS_CLIENT_SECRET (and the other
+    /// LAS_* variables), else the file LAS_CREDENTIALS_FILE, else ~/.lucidtech/credentials.cfg;
+    /// profile `profile`, else LAS_PROFILE, else "default".
+    static Credentials discover(std::optional<std::string_view> profile = std::nullopt) {
+        std::optional<std::string> p;
+        if (profile) p = detail::c_string(*profile, "profile");
+        LucidCredentials *out = nullptr;
+        detail::call([&](LucidError **err) {
+            return lucid_credentials_discover(p ? p->c_str() : nullptr, &out, err);
+        });
+        return Credentials(out);
+    }
+
+    /// Reads profile `profile` (default: "default") of the INI file at `path`.
+    static Credentials from_file(std::string_view path, std::optional<std::string_view> profile = std::nullopt) {
+        std::string f = detail::c_string(path, "path");
+        std::optional<std::string> p;
+        if (profile) p = detail::c_string(*profile, "profile");
+        LucidCredentials *out = nullptr;
+        detail::call([&](LucidError **err) {
+            return lucid_credentials_from_file(f.c_str(), p ? p->c_str() : nullptr, &out, err);
+        });
+        return Credentials(out);
+    }
+
+    /// Credentials with an id and a secret and every other key at its default. (The copy of the
+    /// secret made here is an ordinary std::string and is not wiped; the library's copy is.)
+    static Credentials create(std::string_view client_id, std::string_view client_secret) {
+        std::string id = detail::c_string(client_id, "client_id");
+        std::string secret = detail::c_string(client_secret, "client_secret");
+        LucidCredentials *out = nullptr;
+        detail::call([&](LucidError **err) {
+            return lucid_credentials_new(id.c_str(), secret.c_str(), &out, err);
+        });
+        return Credentials(out);
+    }
+
+    /// A builder holding these credentials' keys, to make a copy with some keys changed.
+    inline CredentialsBuilder to_builder() const;
+
+    /// Takes ownership of `raw` (which must come from the library, or be NULL).
+    explicit Credentials(LucidCredentials *raw) noexcept : handle_(raw) {}
+
+    Credentials(Credentials &&) noexcept = default;
+    Credentials &operator=(Credentials &&) noexcept = default;
+    Credentials(const Credentials &) = delete;
+    Credentials &operator=(const Credentials &) = delete;
+    ~Credentials() = default;
+
+    /// The C handle, still owned by this object (NULL after a move).
+    const LucidCredentials *native_handle() const noexcept { return handle_.get(); }
+    /// False after a move.
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+private:
+    std::unique_ptr<LucidCredentials, detail::CredentialsDeleter> handle_;
+};
+
+/// Credentials being assembled key by key, with the key names and values of the credentials
+/// file ("client_id", "client_secret", "api_key", "auth_endpoint", "scope", "timeout", ...).
+/// Not for use from two threads at once.
+class CredentialsBuilder {
+public:
+    /// An empty builder.
+    CredentialsBuilder() : handle_(lucid_credentials_builder_new()) {
+        if (!handle_) throw std::bad_alloc();
+    }
+
+    /// Takes ownership of `raw` (which must come from the library, or be NULL).
+    explicit CredentialsBuilder(LucidCredentialsBuilder *raw) noexcept : handle_(raw) {}
+
+    CredentialsBuilder(CredentialsBuilder &&) noexcept = default;
+    CredentialsBuilder &operator=(CredentialsBuilder &&) noexcept = default;
+    CredentialsBuilder(const CredentialsBuilder &) = delete;
+    CredentialsBuilder &operator=(const CredentialsBuilder &) = delete;
+    ~CredentialsBuilder() = default;
+
+    /// Sets one key. A bad value or unknown key throws Error (LUCID_STATUS_INVALID_ARGUMENT) and
+    /// leaves the builder as it was. Returns *this, for chaining.
+    CredentialsBuilder &set(std::string_view key, std::string_view value) & {
+        std::string k = detail::c_string(key, "key");
+        std::string v = detail::c_string(value, "value");
+        detail::call([&](LucidError **err) {
+            return lucid_credentials_builder_set(handle_.get(), k.c_str(), v.c_str(), err);
+        });
+        return *this;
+    }
+    /// As above, on a temporary: `CredentialsBuilder().set(...).set(...).build()`.
+    CredentialsBuilder &&set(std::string_view key, std::string_view value) && {
+        set(key, value);
+        return std::move(*this);
+    }
+
+    /// Checks the keys set so far and makes credentials; the builder stays usable.
+    Credentials build() const {
+        LucidCredentials *out = nullptr;
+        detail::call([&](LucidError **err) { return lucid_credentials_builder_build(handle_.get(), &out, err); });
+        return Credentials(out);
+    }
+
+    /// The C handle, still owned by this object (NULL after a move).
+    LucidCredentialsBuilder *native_handle() const noexcept { return handle_.get(); }
+    /// False after a move.
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+private:
+    std::unique_ptr<LucidCredentialsBuilder, detail::BuilderDeleter> handle_;
+};
+
+inline CredentialsBuilder Credentials::to_builder() const {
+    if (!handle_) {
+        throw Error(LUCID_STATUS_NULL_ARGUMENT, "to_builder() on moved-from Credentials");
+    }
+    LucidCredentialsBuilder *raw = lucid_credentials_builder_from(handle_.get());
+    if (raw == nullptr) throw std::bad_alloc();
+    return CredentialsBuilder(raw);
+}
+
+/// An API response. Immutable: may be read from any thread. The string_views it returns borrow
+/// from it and stay valid until it is destroyed (or moved from/assigned to).
+class Response {
+public:
+    /// Takes ownership of `raw` (which must come from the library, or be NULL).
+    explicit Response(LucidResponse *raw) noexcept : handle_(raw) {}
+
+    Response(Response &&) noexcept = default;
+    Response &operator=(Response &&) noexcept = default;
+    Response(const Response &) = delete;
+    Response &operator=(const Response &) = delete;
+    ~Response() = default;
+
+    /// The HTTP status code (0 after a move).
+    uint16_t status() const noexcept { return lucid_response_status(handle_.get()); }
+
+    /// The body's bytes, borrowed from this response.
+    std::string_view body() const noexcept {
+        size_t len = 0;
+        const uint8_t *data = lucid_response_body(handle_.get(), &len);
+        if (data == nullptr) return {};
+        return std::string_view(reinterpret_cast<const char *>(data), len);
+    }
+
+    /// A copy of the body.
+    std::string body_string() const { return std::string(body()); }
+
+    /// The first value of header `name` (any case), borrowed from this response.
+    std::optional<std::string_view> header(std::string_view name) const {
+        if (name.find('\0') != std::string_view::npos) return std::nullopt;
+        std::string n(name);
+        const char *value = lucid_response_header(handle_.get(), n.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string_view(value);
+    }
+
+    /// Every header in the order received (names in lower case), borrowed from this response.
+    std::vector<std::pair<std::string_view, std::string_view>> headers() const {
+        std::vector<std::pair<std::string_view, std::string_view>> out;
+        size_t count = lucid_response_header_count(handle_.get());
+        out.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            const char *name = nullptr;
+            const char *value = nullptr;
+            detail::call([&](LucidError **err) {
+                return lucid_response_header_at(handle_.get(), i, &name, &value, err);
+            });
+            out.emplace_back(name != nullptr ? name : "", value != nullptr ? value : "");
+        }
+        return out;
+    }
+
+    /// The C handle, still owned by this object (NULL after a move).
+    const LucidResponse *native_handle() const noexcept { return handle_.get(); }
+    /// False after a move.
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+private:
+    std::unique_ptr<LucidResponse, detail::ResponseDeleter> handle_;
+};
+
+/// A header for Client::request: (name, value).
+using Header = std::pair<std::string, std::string>;
+
+/// A client: a copy of the credentials, a connection pool and the token cache. Safe to use from
+/// many threads at once (every member function is const); share one per process (per
+/// credentials) so that all threads share its tokens, which are fetched once and renewed once.
+class Client {
+public:
+    /// A client for `credentials` (copied: they may be destroyed right after).
+    explicit Client(const Credentials &credentials) {
+        LucidClient *out = nullptr;
+        detail::call([&](LucidError **err) { return lucid_client_new(credentials.native_handle(), &out, err); });
+        handle_.reset(out);
+    }
+
+    Client(Client &&) noexcept = default;
+    Client &operator=(Client &&) noexcept = default;
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    ~Client() = default;
+
+    /// A fresh access token for `scope` (nullopt: the credentials' scope; "": no scope), from the
+    /// cache while fresh, else fetched once for all waiting threads. (The library wipes its copy;
+    /// the returned std::string is an ordinary string.)
+    std::string token(std::optional<std::string_view> scope = std::nullopt) const {
+        std::optional<std::string> s;
+        if (scope) s = detail::c_string(*scope, "scope");
+        char *raw = nullptr;
+        detail::call([&](LucidError **err) {
+            return lucid_client_access_token(handle_.get(), s ? s->c_str() : nullptr, &raw, err);
+        });
+        detail::OwnedString owned(raw);
+        return owned ? std::string(owned.get()) : std::string();
+    }
+
+    /// Sends `method` to `path` joined to the API endpoint, with the api key, the bearer token,
+    /// the extra `headers` and `body`. Any HTTP status is a success: read it from the Response;
+    /// only a failure to get an answer (or a refused URL, ...) throws Error.
+    Response request(std::string_view method, std::string_view path, std::string_view body = {},
+                     const std::vector<Header> &headers = {}) const {
+        std::string m = detail::c_string(method, "method");
+        std::string p = detail::c_string(path, "path");
+        std::vector<std::string> lines;
+        lines.reserve(headers.size());
+        for (const auto &h : headers) {
+            lines.push_back(detail::c_string(h.first, "header name") + ": " +
+                            detail::c_string(h.second, "header value"));
+        }
+        std::vector<const char *> pointers;
+        pointers.reserve(lines.size());
+        for (const auto &line : lines) pointers.push_back(line.c_str());
+
+        LucidResponse *out = nullptr;
+        detail::call([&](LucidError **err) {
+            return lucid_client_request(handle_.get(), m.c_str(), p.c_str(),
+                                        pointers.empty() ? nullptr : pointers.data(), pointers.size(),
+                                        body.empty() ? nullptr : reinterpret_cast<const uint8_t *>(body.data()),
+                                        body.size(), &out, err);
+        });
+        return Response(out);
+    }
+
+    /// The C handle, still owned by this object (NULL after a move).
+    const LucidClient *native_handle() const noexcept { return handle_.get(); }
+    /// False after a move.
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+private:
+    std::unique_ptr<LucidClient, detail::ClientDeleter> handle_;
+};
+
+}  // namespace lucidauth
+
+#endif  // LUCIDAUTH_HPP

@@ -1,0 +1,148 @@
+// Tests of lucidauth.hpp against the bundled local server, first translation unit (the other is
+// test_second_tu.cpp; both include lucidauth.hpp, which proves it has no ODR problems).
+//
+//   lucidauth_cpp_test CREDENTIALS_FILE
+//
+// CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`. Every test here
+// uses one shared Client, so the whole run fetches exactly one token for it; the run_tests.sh
+// script checks that through the server's /_admin/stats.
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "lucidauth.hpp"
+#include "test_support.hpp"
+
+using test::contains;
+using test::expect_error;
+
+namespace {
+
+void shared_client_tests(const lucidauth::Client &client) {
+    test::run("token() returns the same non-empty token on every call", [&] {
+        std::string first = client.token();
+        std::string second = client.token();
+        std::string third = client.token(std::nullopt);
+        CHECK(!first.empty());
+        CHECK(first == second);
+        CHECK(first == third);
+    });
+
+    test::run("request() sends path, query, body and extra headers; 200 with the echo", [&] {
+        std::vector<lucidauth::Header> headers{{"X-Test", "from C++"}, {"Content-Type", "text/plain"}};
+        lucidauth::Response r = client.request("POST", "/documents?limit=1", "hello from C++", headers);
+        CHECK(r.status() == 200);
+        std::string_view body = r.body();
+        CHECK(contains(body, "\"method\":\"POST\""));
+        CHECK(contains(body, "\"path\":\"/v1/documents\""));
+        CHECK(contains(body, "\"query\":\"limit=1\""));
+        CHECK(contains(body, "\"body\":\"hello from C++\""));
+        CHECK(contains(body, "\"x-test\":\"from C++\""));
+        CHECK(contains(body, "\"x-api-key\":\"API_KEY\""));
+        CHECK(contains(body, "\"authorization\":\"Bearer " + client.token() + "\""));
+        CHECK(r.body_string() == body);
+    });
+
+    test::run("request() takes string_views that are not NUL-terminated", [&] {
+        std::string buffer = "GETXX/documents/abcXX";
+        std::string_view method(buffer.data(), 3);
+        std::string_view path(buffer.data() + 5, 14);
+        std::string data = "bodyXX";
+        lucidauth::Response r = client.request(method, path, std::string_view(data.data(), 4));
+        CHECK(r.status() == 200);
+        CHECK(contains(r.body(), "\"method\":\"GET\""));
+        CHECK(contains(r.body(), "\"path\":\"/v1/documents/abc\""));
+        CHECK(contains(r.body(), "\"body\":\"body\""));
+    });
+
+    test::run("Response::header() is case-insensitive; headers() lists lower-case names", [&] {
+        lucidauth::Response r = client.request("GET", "/documents");
+        CHECK(r.status() == 200);
+        auto content_type = r.header("Content-Type");
+        CHECK(content_type.has_value());
+        CHECK(content_type && contains(*content_type, "application/json"));
+        CHECK(r.header("content-type") == content_type);
+        CHECK(!r.header("x-no-such-header").has_value());
+        auto all = r.headers();
+        bool found = false;
+        for (const auto &[name, value] : all) {
+            if (name == "content-type") found = (value == *content_type);
+        }
+        CHECK(!all.empty());
+        CHECK(found);
+    });
+
+    test::run("a redirect is returned, not followed (HTTP status is not an exception)", [&] {
+        lucidauth::Response r = client.request("GET", "/somewhere/redirect");
+        CHECK(r.status() == 302);
+        auto location = r.header("location");
+        CHECK(location && contains(*location, "/elsewhere"));
+    });
+
+    test::run("an absolute URL on another origin is refused (LUCID_STATUS_INSECURE_URL)", [&] {
+        auto e = expect_error([&] { client.request("GET", "https://example.com/steal"); });
+        CHECK(e.status() == LUCID_STATUS_INSECURE_URL);
+        CHECK(e.status_name() == "LUCID_STATUS_INSECURE_URL");
+        CHECK(e.http_status() == 0);
+    });
+
+    test::run("8 threads x 100 token() calls all get the same token", [&] {
+        const std::string expected = client.token();
+        constexpr int kThreads = 8;
+        constexpr int kCalls = 100;
+        std::vector<int> mismatches(kThreads, 0);
+        std::vector<int> errors(kThreads, 0);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < kCalls; ++i) {
+                    try {
+                        if (client.token() != expected) ++mismatches[t];
+                    } catch (const lucidauth::Error &) {
+                        ++errors[t];
+                    }
+                }
+            });
+        }
+        for (auto &thread : threads) thread.join();
+        for (int t = 0; t < kThreads; ++t) {
+            CHECK(mismatches[t] == 0);
+            CHECK(errors[t] == 0);
+        }
+    });
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        std::cerr << "usage: " << (argc > 0 ? argv[0] : "lucidauth_cpp_test") << " CREDENTIALS_FILE\n";
+        return 2;
+    }
+    const std::string credentials_path = argv[1];
+    std::cout << "lucidauth " << lucidauth::version() << " (header " << LUCIDAUTH_VERSION_STRING << ")\n";
+
+    test::run("the library's version matches the header", [&] {
+        CHECK(lucidauth::version() == LUCIDAUTH_VERSION_STRING);
+    });
+
+    std::optional<lucidauth::Client> client;
+    test::run("Credentials::from_file and Client construct", [&] {
+        auto creds = lucidauth::Credentials::from_file(credentials_path);
+        CHECK(static_cast<bool>(creds));
+        client.emplace(creds);  // the client copies the credentials; creds is freed here
+        CHECK(static_cast<bool>(*client));
+    });
+    if (client) {
+        shared_client_tests(*client);
+    } else {
+        ++test::failed;
+        std::cout << "FAIL (the shared-client tests did not run)\n";
+    }
+
+    test::run_second_tu_tests(credentials_path);
+
+    std::cout << test::passed << " passed, " << test::failed << " failed\n";
+    return test::failed == 0 ? 0 : 1;
+}
