@@ -3,8 +3,8 @@
 
 use crate::credentials::{Credentials, CredentialsBuilder, KEYS};
 use crate::error::{Error, ErrorKind, Result};
+use crate::ini;
 use crate::log;
-use ini::{Ini, ParseOption};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -15,35 +15,29 @@ pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// Reads `profile` (or `default`) from the INI file at `path`. Keys before any section belong to
 /// `default`; a `[default]` section adds to them and wins where both set a key. Values are literal:
-/// no quotes, escapes or inline comments, so `%`, `;` and `#` inside a secret stay as they are.
+/// see [`crate::ini`] for the dialect.
 pub fn from_file(path: &Path, profile: Option<&str>) -> Result<Credentials> {
-    let profile = profile.unwrap_or(DEFAULT_PROFILE);
-    let where_ = || format!("credentials file {}", path.display());
-    let text = read_limited(path).map_err(|e| e.context(where_()))?;
+    let where_ = format!("credentials file {}", path.display());
+    let text = read_limited(path).map_err(|e| e.context(&where_))?;
     warn_if_shared(path);
-    let options = ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        ..ParseOption::default()
-    };
-    let ini = Ini::load_from_str_opt(&text, options).map_err(|e| {
-        Error::new(
-            ErrorKind::Config,
-            format!(
-                "{}: not valid INI at line {}: {}",
-                where_(),
-                e.line + 1,
-                e.msg
-            ),
-        )
-    })?;
+    parse(&text, profile, &where_)
+}
+
+/// Reads `profile` (or `default`) from INI text, with the rules of [`from_file`].
+pub fn from_ini_str(text: &str, profile: Option<&str>) -> Result<Credentials> {
+    parse(text, profile, "credentials text")
+}
+
+fn parse(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials> {
+    let profile = profile.unwrap_or(DEFAULT_PROFILE);
+    let where_ = || where_.to_string();
+    let sections = ini::parse(text).map_err(|e| e.context(where_()))?;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let mut found = false;
-    for (section, props) in ini.iter() {
-        let name = section.unwrap_or(DEFAULT_PROFILE);
-        if name == profile {
+    for (section, props) in &sections {
+        if section.as_deref().unwrap_or(DEFAULT_PROFILE) == profile {
             found |= section.is_some() || !props.is_empty();
-            pairs.extend(props.iter());
+            pairs.extend(props.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
     }
     if !found {
@@ -52,7 +46,7 @@ pub fn from_file(path: &Path, profile: Option<&str>) -> Result<Credentials> {
             format!(
                 "{}: profile '{profile}' not found (profiles in the file: {})",
                 where_(),
-                profiles(&ini)
+                profiles(&sections)
             ),
         ));
     }
@@ -160,10 +154,10 @@ fn read_limited(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::Config, "not valid UTF-8"))
 }
 
-fn profiles(ini: &Ini) -> String {
+fn profiles(sections: &[ini::Section]) -> String {
     let mut names: Vec<&str> = Vec::new();
-    for (section, props) in ini.iter() {
-        let name = section.unwrap_or(DEFAULT_PROFILE);
+    for (section, props) in sections {
+        let name = section.as_deref().unwrap_or(DEFAULT_PROFILE);
         if (section.is_some() || !props.is_empty()) && !names.contains(&name) {
             names.push(name);
         }

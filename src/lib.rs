@@ -11,6 +11,7 @@ pub mod endpoint;
 mod error;
 pub mod ffi;
 mod form;
+mod ini;
 pub mod log;
 mod response;
 mod retry;
@@ -21,7 +22,9 @@ mod transport;
 pub use client::Client;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams, KEYS};
-pub use credentials_file::{default_path, discover, discover_with, from_file, DEFAULT_PROFILE};
+pub use credentials_file::{
+    default_path, discover, discover_with, from_file, from_ini_str, DEFAULT_PROFILE,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use response::Response;
 pub use retry::RetryPolicy;
