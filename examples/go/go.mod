@@ -1,0 +1,3 @@
+module lucidauth.example/lucidauth
+
+go 1.19

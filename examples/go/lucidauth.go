@@ -1,0 +1,94 @@
+// Package lucidauth is the Go binding of lucidauth, a native library (Rust, C ABI) that gets
+// OAuth2 client-credentials access tokens for the Lucidtech (Cradl) API and the Lucidworks AI
+// identity endpoint, and makes authorized API calls with them.
+//
+// The usual program:
+//
+//	creds, err := lucidauth.DiscoverCredentials("") // LAS_* variables, else ~/.lucidtech/credentials.cfg
+//	if err != nil { ... }
+//	defer creds.Close()
+//	client, err := lucidauth.NewClient(creds)
+//	if err != nil { ... }
+//	defer client.Close()
+//	token, err := client.Token("")                      // the configured scope
+//	resp, err := client.Do("GET", "/documents", nil, nil)
+//
+// # Ownership and threads
+//
+// [Credentials] and [Client] own a native handle. Close releases it; Close is idempotent, waits
+// for calls in progress on the same value, and after it every method returns an [*Error] with
+// Code [NullArgument] that wraps [ErrClosed]. A finalizer closes a value that is dropped without
+// Close, but call Close yourself: the finalizer runs at the garbage collector's leisure.
+// Both types are safe for concurrent use by many goroutines. Share one Client per set of
+// credentials: all goroutines using it share its cached tokens, and a stale token is fetched once.
+//
+// [CredentialsBuilder] and [Response] are plain Go values that hold no native resources.
+//
+// # Errors
+//
+// Every failure of the library is an [*Error] (use errors.As) carrying the library's status code,
+// the HTTP status and the OAuth error fields. Details come from the error object the library
+// returns with each call, never from thread-local state, so they are right even when a goroutine
+// moves between OS threads. No message contains a secret or a token.
+package lucidauth
+
+/*
+#cgo CFLAGS: -std=gnu11
+#include <stdlib.h>
+#include "lucidauth.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// Version is the version of the native library, e.g. "0.1.0".
+func Version() string {
+	return C.GoString(C.lucid_version())
+}
+
+// cString copies s into C memory, which the caller frees with C.free. A NUL byte inside s would
+// silently cut the string short in C, so it is refused; the message names the argument but never
+// shows its value (it may be a secret).
+func cString(what, s string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, newError(InvalidArgument, fmt.Sprintf("%s contains a NUL byte", what), nil)
+	}
+	return C.CString(s), nil
+}
+
+// cOptionalString is cString, except that "" gives NULL (the library's "not given").
+func cOptionalString(what, s string) (*C.char, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return cString(what, s)
+}
+
+// freeCString frees a string made by cString; nil is accepted.
+func freeCString(s *C.char) {
+	if s != nil {
+		C.free(unsafe.Pointer(s))
+	}
+}
+
+// takeString copies a string the library returned as a result and frees it with the library's
+// own lucid_string_free (which wipes it first).
+func takeString(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	defer C.lucid_string_free(s)
+	return C.GoString(s)
+}
+
+// borrowedString copies a string borrowed from a handle or static; nil gives "".
+func borrowedString(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	return C.GoString(s)
+}
