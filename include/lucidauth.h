@@ -202,7 +202,8 @@ void lucid_error_free(LucidError *error);
 
 // Installs `callback` process-wide to receive log lines of `max_level` (1 error, 2 warn, 3 info,
 // 4 debug) and more severe, with `user_data` passed back to it; a NULL callback or a level
-// outside 1..4 removes it. Independent of `LUCIDAUTH_LOG`, which logs to stderr.
+// outside 1..4 removes it. When this returns, the previous callback is no longer running on any
+// thread, so its user data may be freed. Independent of `LUCIDAUTH_LOG`, which logs to stderr.
 void lucid_set_log_callback(LucidLogCallback callback,
                             void *user_data,
                             int32_t max_level);

@@ -54,7 +54,8 @@ static STDERR_LEVEL: Lazy<Option<Level>> = Lazy::new(|| {
 
 static SINK: RwLock<Option<(Sink, Level)>> = RwLock::new(None);
 
-/// Installs (or with `None` removes) the process-wide sink, receiving lines up to `level`.
+/// Installs (or with `None` removes) the process-wide sink, receiving lines up to `level`;
+/// waits for calls of the previous sink to end.
 pub fn set_sink(sink: Option<(Sink, Level)>) {
     *SINK.write().unwrap_or_else(|e| e.into_inner()) = sink;
 }
@@ -64,9 +65,11 @@ pub fn log(level: Level, message: &str) {
     if STDERR_LEVEL.is_some_and(|t| level <= t) {
         eprintln!("lucidauth: {}: {message}", level.name());
     }
-    let sink = SINK.read().unwrap_or_else(|e| e.into_inner()).clone();
-    if let Some((sink, max)) = sink {
-        if level <= max {
+    // The sink runs under the read lock, so that once `set_sink` returns the old sink is
+    // no longer running anywhere (a C program may free what its callback uses).
+    let sink = SINK.read().unwrap_or_else(|e| e.into_inner());
+    if let Some((sink, max)) = sink.as_ref() {
+        if level <= *max {
             sink(level, message);
         }
     }

@@ -9,17 +9,18 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use support::*;
 
-/// The directory holding the library cargo built for these tests (target/<profile>).
+/// The directory holding the library cargo built for these tests: target/<profile>/deps, next
+/// to the test binary (the copy in target/<profile> is refreshed only by `cargo build`).
 fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+    exe.parent().unwrap().to_path_buf()
 }
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Compiles `source` (C99, warnings as errors) into target/<profile>/c-tests/`name`.
+/// Compiles `source` (C99, warnings as errors) into target/<profile>/deps/c-tests/`name`.
 fn compile(source: &str, name: &str) -> PathBuf {
     let out_dir = lib_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -56,7 +57,7 @@ fn lucid() -> &'static Path {
 
 /// Runs `lucid` with `args`, with no LAS_* variables and HOME set to `home`.
 fn run_lucid(home: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(lucid());
+    let mut cmd = c_program(lucid());
     for (name, _) in std::env::vars() {
         if name.starts_with("LAS_") || name == "LUCIDAUTH_LOG" {
             cmd.env_remove(name);
@@ -82,6 +83,41 @@ fn home_for(server: &TestServer, extra: &str) -> TempDir {
     home
 }
 
+/// A command for a C program, finding the library through its rpath: cargo's LD_LIBRARY_PATH
+/// would win over it and may name target/<profile>, where an older copy of the library lives.
+fn c_program(program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_remove("LD_LIBRARY_PATH");
+    cmd
+}
+
+/// `program` under valgrind memcheck when valgrind is installed (zero errors and zero definite
+/// leaks, enforced through the exit status), else as it is.
+fn under_valgrind(program: &Path) -> Command {
+    let found = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!(
+            "valgrind not found: running {} without it",
+            program.display()
+        );
+        return c_program(program);
+    }
+    let mut cmd = c_program(Path::new("valgrind"));
+    cmd.args([
+        "--tool=memcheck",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite",
+        "--show-leak-kinds=definite",
+        "--error-exitcode=99",
+        "--quiet",
+    ])
+    .arg(program);
+    cmd
+}
+
 #[test]
 fn header_compiles_as_c99_and_as_cpp() {
     let header = root().join("include/lucidauth.h");
@@ -104,9 +140,11 @@ fn c_contract_test_passes() {
     let server = server();
     let home = home_for(&server, "");
     let bin = compile("tests/c/ffi_contract.c", "ffi_contract");
-    let out = Command::new(bin)
+    let scratch = TempDir::new("scratch");
+    let out = under_valgrind(&bin)
         .arg(home.0.join(".lucidtech/credentials.cfg"))
         .arg(server.base_url())
+        .arg(&scratch.0)
         .output()
         .unwrap();
     let stdout = text(&out.stdout);
@@ -270,7 +308,7 @@ fn lucid_usage_errors_exit_2() {
 fn lucid_reads_credentials_from_the_environment() {
     let server = server();
     let home = TempDir::new("home");
-    let out = Command::new(lucid())
+    let out = c_program(lucid())
         .env("HOME", &home.0)
         .env("LAS_CLIENT_ID", "CLIENT_ID")
         .env("LAS_CLIENT_SECRET", "CLIENT_SECRET")
@@ -282,4 +320,45 @@ fn lucid_reads_credentials_from_the_environment() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "HTTP 200\n");
+}
+
+#[test]
+fn lucid_runs_clean_under_valgrind() {
+    let server = server();
+    let home = home_for(&server, "");
+    for args in [
+        &["token"][..],
+        &[
+            "request",
+            "POST",
+            "/documents",
+            "--data",
+            "x",
+            "--header",
+            "A: b",
+        ],
+    ] {
+        let out = under_valgrind(lucid())
+            .env("HOME", &home.0)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = under_valgrind(lucid())
+        .env("HOME", &home.0)
+        .args(["--profile", "nope", "token"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a library error, and still no leak: {}",
+        text(&out.stderr)
+    );
 }

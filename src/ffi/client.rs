@@ -88,11 +88,12 @@ pub extern "C" fn lucid_client_request(
         let body = bytes(body, body_len, "body")?;
         let out = out_ptr(out, "out")?;
         let mut pairs = Vec::with_capacity(lines.len());
-        for line in lines {
+        for (number, line) in lines.iter().enumerate() {
+            // The line is not quoted in the message: it may hold a secret.
             let (name, value) = line.split_once(':').ok_or_else(|| {
                 LucidError::new(
                     LucidStatus::InvalidArgument,
-                    format!("header '{line}' is not 'Name: value'"),
+                    format!("header number {number} is not 'Name: value'"),
                 )
             })?;
             pairs.push((name.trim(), value.trim()));

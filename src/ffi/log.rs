@@ -28,7 +28,8 @@ impl UserData {
 
 /// Installs `callback` process-wide to receive log lines of `max_level` (1 error, 2 warn, 3 info,
 /// 4 debug) and more severe, with `user_data` passed back to it; a NULL callback or a level
-/// outside 1..4 removes it. Independent of `LUCIDAUTH_LOG`, which logs to stderr.
+/// outside 1..4 removes it. When this returns, the previous callback is no longer running on any
+/// thread, so its user data may be freed. Independent of `LUCIDAUTH_LOG`, which logs to stderr.
 #[no_mangle]
 pub extern "C" fn lucid_set_log_callback(
     callback: LucidLogCallback,

@@ -130,7 +130,7 @@ static void bad_strings(const LucidClient *client) {
     const char *bad_header[] = {"no colon here"};
     err = NULL;
     st = lucid_client_request(client, "GET", "/x", bad_header, 1, NULL, 0, &r, &err);
-    expect_status(st, err, LUCID_STATUS_INVALID_ARGUMENT, "not 'Name: value'");
+    expect_status(st, err, LUCID_STATUS_INVALID_ARGUMENT, "header number 0 is not 'Name: value'");
     err = NULL;
     st = lucid_client_request(client, "GET", "https://elsewhere.example/v1", NULL, 0, NULL, 0, &r, &err);
     expect_status(st, err, LUCID_STATUS_INSECURE_URL, "another origin");
@@ -175,6 +175,87 @@ static void round_trip(const LucidClient *client) {
     lucid_response_free(r);
 }
 
+/* Counts log lines, and fails any that holds a secret. */
+static int log_lines = 0;
+static int unknown_key_warnings = 0;
+static void on_log(void *user_data, int32_t level, const char *message) {
+    int *calls = (int *)user_data;
+    (*calls)++;
+    log_lines++;
+    CHECK(level >= 1 && level <= 4);
+    CHECK(strstr(message, "CLIENT_SECRET") == NULL && strstr(message, "API_KEY") == NULL);
+    if (strstr(message, "unknown key 'colour' ignored") != NULL) {
+        unknown_key_warnings++;
+    }
+}
+
+static LucidStatus from_file(const char *dir, const char *name, const char *contents, LucidError **err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (contents != NULL) {
+        FILE *f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (f == NULL) {
+            return LUCID_STATUS_IO;
+        }
+        fputs(contents, f);
+        fclose(f);
+    }
+    LucidCredentials *c = NULL;
+    LucidStatus st = lucid_credentials_from_file(path, NULL, &c, err);
+    lucid_credentials_free(c);
+    return st;
+}
+
+static void bad_files(const char *dir) {
+    LucidError *err = NULL;
+    LucidStatus st;
+    st = from_file(dir, "", NULL, &err);
+    expect_status(st, err, LUCID_STATUS_IO, "is a directory");
+    err = NULL;
+    st = from_file(dir, "missing.cfg", NULL, &err);
+    expect_status(st, err, LUCID_STATUS_IO, "cannot read");
+    err = NULL;
+    st = from_file(dir, "bad.cfg", "client_id = a\n[broken\n", &err);
+    expect_status(st, err, LUCID_STATUS_CONFIG, "not valid INI at line 2");
+    err = NULL;
+    st = from_file(dir, "soon.cfg", "client_id = a\nclient_secret = b\ntimeout = soon\n", &err);
+    expect_status(st, err, LUCID_STATUS_INVALID_ARGUMENT, "key 'timeout': value 'soon'");
+    err = NULL;
+    st = from_file(dir, "empty.cfg", "", &err);
+    expect_status(st, err, LUCID_STATUS_CONFIG, "profile 'default' not found");
+
+    /* A 10 MB file is refused without being read whole. */
+    char big[4096];
+    snprintf(big, sizeof big, "%s/big.cfg", dir);
+    FILE *f = fopen(big, "wb");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        static char line[1024];
+        memset(line, '#', sizeof line - 1);
+        line[sizeof line - 2] = '\n';
+        for (int i = 0; i < 10 * 1024; i++) {
+            fputs(line, f);
+        }
+        fclose(f);
+    }
+    err = NULL;
+    st = from_file(dir, "big.cfg", NULL, &err);
+    expect_status(st, err, LUCID_STATUS_CONFIG, "larger than 1048576 bytes");
+
+    /* An unknown key is a warning through the log callback, not an error. */
+    int calls = 0;
+    lucid_set_log_callback(on_log, &calls, 2);
+    err = NULL;
+    st = from_file(dir, "colour.cfg", "client_id = a\nclient_secret = CLIENT_SECRET\ncolour = red\n", &err);
+    lucid_set_log_callback(NULL, NULL, 0);
+    CHECK(st == LUCID_STATUS_OK && err == NULL);
+    CHECK(calls >= 1 && unknown_key_warnings == 1);
+    /* Removed: no more calls. */
+    CHECK(from_file(dir, "colour.cfg", NULL, NULL) == LUCID_STATUS_OK);
+    CHECK(unknown_key_warnings == 1);
+}
+
 static void rejected(const char *base_url) {
     LucidCredentialsBuilder *b = lucid_credentials_builder_new();
     LucidError *err = NULL;
@@ -200,8 +281,8 @@ static void rejected(const char *base_url) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: ffi_contract CREDENTIALS_FILE BASE_URL\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: ffi_contract CREDENTIALS_FILE BASE_URL SCRATCH_DIR\n");
         return 2;
     }
     LucidCredentials *creds = NULL;
@@ -217,6 +298,7 @@ int main(int argc, char **argv) {
     bad_strings(client);
     round_trip(client);
     rejected(argv[2]);
+    bad_files(argv[3]);
     lucid_client_free(client);
     lucid_credentials_free(creds);
     printf("%d passed, %d failed\n", passed, failed);
