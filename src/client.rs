@@ -3,15 +3,18 @@
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::Credentials;
+use crate::disk_cache::DiskStore;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
+use crate::redis_cache::RedisStore;
 use crate::response::Response;
 use crate::retry::judge_exchange;
+use crate::shared_cache::{Key, SharedCache, Store};
 use crate::token::{self, Token};
 use crate::transport::{Exchange, RawResponse, Transport, MAX_TOKEN_RESPONSE};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 /// Headers the client sets itself and a caller may not override.
 const RESERVED_HEADERS: &[&str] = &[
@@ -31,6 +34,8 @@ pub struct Client {
     creds: Arc<Credentials>,
     transport: Transport,
     cache: TokenCache,
+    /// Behind the in-memory cache: tokens shared with other processes, when configured.
+    shared: Option<SharedCache>,
     clock: Arc<dyn Clock>,
 }
 
@@ -43,6 +48,7 @@ impl Client {
     pub fn with_clock(creds: Credentials, clock: Arc<dyn Clock>) -> Result<Self> {
         Ok(Client {
             transport: Transport::new(&creds)?,
+            shared: shared_cache(&creds)?,
             creds: Arc::new(creds),
             cache: TokenCache::new(),
             clock,
@@ -94,6 +100,9 @@ impl Client {
             strip(path)
         ));
         self.cache.invalidate(self.scope(None), &token);
+        if let Some(shared) = &self.shared {
+            shared.invalidate(&self.key(self.scope(None)), &token);
+        }
         let token = self.access_token(None)?;
         self.send_api(method, &url, headers, body, &token)
     }
@@ -139,8 +148,23 @@ impl Client {
         scope.or(self.creds.scope.as_deref()).unwrap_or("")
     }
 
-    /// One token fetch, with retries; expiry counts from when the successful attempt was sent.
+    fn key(&self, scope: &str) -> Key {
+        Key::new(&self.creds.token_url, &self.creds.client_id, scope)
+    }
+
+    /// A token from the shared cache when there is one, else from the token endpoint.
     fn fetch(&self, scope: &str) -> Result<Token> {
+        match &self.shared {
+            Some(shared) => shared.get(&self.key(scope), self.clock.now(), &|| {
+                self.fetch_remote(scope)
+            }),
+            None => self.fetch_remote(scope).map(|(token, _)| token),
+        }
+    }
+
+    /// One token fetch, with retries; expiry counts from when the successful attempt was sent
+    /// (returned as wall-clock time too, for the shared cache).
+    fn fetch_remote(&self, scope: &str) -> Result<(Token, SystemTime)> {
         let request = token::build_request(&self.creds, Some(scope));
         let headers: Vec<(&str, &str)> = request
             .headers
@@ -150,6 +174,7 @@ impl Client {
         let what = format!("token request to {}", strip(&request.url));
         let started = Instant::now();
         let mut sent_at = self.clock.now();
+        let mut sent_wall = SystemTime::now();
         let raw: RawResponse = self
             .creds
             .retry
@@ -157,6 +182,7 @@ impl Client {
                 &what,
                 |time_left| {
                     sent_at = self.clock.now();
+                    sent_wall = SystemTime::now();
                     self.transport.send(&Exchange {
                         method: "POST",
                         url: &request.url,
@@ -182,7 +208,7 @@ impl Client {
             started.elapsed().as_millis(),
             if result.is_ok() { "" } else { " (failed)" }
         ));
-        result
+        result.map(|token| (token, sent_wall))
     }
 
     /// Replaces any secret of these credentials in server-supplied text.
@@ -193,6 +219,36 @@ impl Client {
         }
         out
     }
+}
+
+/// The shared cache the credentials ask for: Redis with `cache_url`, else a directory with
+/// `use_cache`. Others wait for a fetch at most the retry deadline; a Redis lock's lease outlives
+/// a fetch that takes that long.
+fn shared_cache(creds: &Credentials) -> Result<Option<SharedCache>> {
+    let wait = creds.retry.deadline;
+    let store: Box<dyn Store> = if let Some(url) = &creds.cache_url {
+        Box::new(
+            RedisStore::new(url.expose(), wait + creds.timeout)
+                .map_err(|e| Error::new(ErrorKind::Config, e.message()))?,
+        )
+    } else if creds.use_cache {
+        let dir = creds.cache_dir().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "use_cache is set but there is no cache_dir and no home directory",
+            )
+        })?;
+        match DiskStore::new(&dir) {
+            Ok(store) => Box::new(store),
+            Err(e) => {
+                log::warn(&format!("shared token cache off: {}", e.message()));
+                return Ok(None);
+            }
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(SharedCache::new(store, creds.refresh_margin, wait)))
 }
 
 /// A URL or path without its query, for log lines.

@@ -50,6 +50,8 @@ pub const KEYS: &[&str] = &[
     "token_params",
     "client_auth",
     "use_cache",
+    "cache_dir",
+    "cache_url",
     "ca_file",
     "timeout",
     "refresh_margin",
@@ -74,6 +76,8 @@ pub struct Credentials {
     pub(crate) token_params: TokenParams,
     pub(crate) client_auth: ClientAuth,
     pub(crate) use_cache: bool,
+    pub(crate) cache_dir: Option<PathBuf>,
+    pub(crate) cache_url: Option<Secret>,
     pub(crate) ca_file: Option<PathBuf>,
     pub(crate) timeout: Duration,
     pub(crate) refresh_margin: Duration,
@@ -108,6 +112,8 @@ impl Credentials {
             token_params: Some(self.token_params),
             client_auth: Some(self.client_auth),
             use_cache: Some(self.use_cache),
+            cache_dir: self.cache_dir.clone(),
+            cache_url: self.cache_url.clone(),
             ca_file: self.ca_file.clone(),
             timeout: Some(self.timeout),
             refresh_margin: Some(self.refresh_margin),
@@ -141,6 +147,17 @@ impl Credentials {
     }
     pub fn client_auth(&self) -> ClientAuth {
         self.client_auth
+    }
+    /// The directory of the shared token cache on disk (`cache_dir`, else `~/.lucidtech/cache`).
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone().or_else(|| {
+            crate::credentials_file::default_path()
+                .and_then(|p| p.parent().map(|d| d.join("cache")))
+        })
+    }
+    /// Whether a Redis cache is configured (`cache_url`); the URL may hold a password.
+    pub fn has_cache_url(&self) -> bool {
+        self.cache_url.is_some()
     }
     pub fn use_cache(&self) -> bool {
         self.use_cache
@@ -180,6 +197,8 @@ pub struct CredentialsBuilder {
     token_params: Option<TokenParams>,
     client_auth: Option<ClientAuth>,
     use_cache: Option<bool>,
+    cache_dir: Option<PathBuf>,
+    cache_url: Option<Secret>,
     ca_file: Option<PathBuf>,
     timeout: Option<Duration>,
     refresh_margin: Option<Duration>,
@@ -201,7 +220,7 @@ impl CredentialsBuilder {
     /// secret, the rejected value.
     pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
         let bad = |what: &str| {
-            let shown = if matches!(key, "client_secret" | "api_key") {
+            let shown = if matches!(key, "client_secret" | "api_key" | "cache_url") {
                 String::new()
             } else {
                 format!(" '{value}'")
@@ -272,6 +291,17 @@ impl CredentialsBuilder {
                     Some(parse_bool(value).ok_or_else(|| bad("must be true or false"))?)
             }
             "ca_file" => self.ca_file = Some(PathBuf::from(text()?)),
+            "cache_dir" => self.cache_dir = Some(PathBuf::from(text()?)),
+            "cache_url" => {
+                let url = text()?;
+                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        format!("key '{key}': must start with redis:// or rediss://"),
+                    ));
+                }
+                self.cache_url = Some(Secret::new(url));
+            }
             "timeout" => self.timeout = Some(Duration::from_secs(number(value, 1)?)),
             "refresh_margin" => self.refresh_margin = Some(Duration::from_secs(number(value, 0)?)),
             "connect_timeout" => {
@@ -323,6 +353,9 @@ impl CredentialsBuilder {
             endpoint::api_base(self.api_endpoint.as_deref().unwrap_or(DEFAULT_API_ENDPOINT))?;
         endpoint::check_transport(&token_url, allow_http)
             .map_err(|e| e.context("key 'auth_endpoint'"))?;
+        if let Some(url) = &self.cache_url {
+            check_redis_transport(url.expose(), allow_http)?;
+        }
         endpoint::check_transport(&api_endpoint, allow_http)
             .map_err(|e| e.context("key 'api_endpoint'"))?;
         Ok(Credentials {
@@ -335,6 +368,8 @@ impl CredentialsBuilder {
             token_params: self.token_params.unwrap_or(TokenParams::Query),
             client_auth: self.client_auth.unwrap_or(ClientAuth::Basic),
             use_cache: self.use_cache.unwrap_or(false),
+            cache_dir: self.cache_dir.clone(),
+            cache_url: self.cache_url.clone(),
             ca_file: self.ca_file.clone(),
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
             refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
@@ -350,6 +385,34 @@ impl CredentialsBuilder {
                 max_retry_after: self.max_retry_after.unwrap_or(defaults.max_retry_after),
             },
         })
+    }
+}
+
+/// Plain `redis://` carries tokens in the clear: only to loopback, unless `allow_http` is set.
+/// Messages never show the URL, which may hold a password.
+fn check_redis_transport(url: &str, allow_http: bool) -> Result<()> {
+    if url.starts_with("rediss://") || allow_http {
+        return Ok(());
+    }
+    let uri: ureq::http::Uri = url.parse().map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            "key 'cache_url': not a valid URL",
+        )
+    })?;
+    let loopback = uri.host().is_some_and(|h| {
+        let h = h.trim_start_matches('[').trim_end_matches(']');
+        h.eq_ignore_ascii_case("localhost")
+            || h.parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    if loopback {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InsecureUrl,
+            "key 'cache_url': plain redis:// to a host that is not loopback; use rediss:// or set allow_http = true",
+        ))
     }
 }
 

@@ -7,15 +7,18 @@ mod client;
 pub mod clock;
 mod credentials;
 mod credentials_file;
+mod disk_cache;
 pub mod endpoint;
 mod error;
 pub mod ffi;
 mod form;
 mod ini;
 pub mod log;
+mod redis_cache;
 mod response;
 mod retry;
 mod secret;
+mod shared_cache;
 pub mod token;
 mod transport;
 

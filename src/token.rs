@@ -40,6 +40,20 @@ impl Token {
         }
     }
 
+    /// A token known to stay fresh for `fresh_for` from `now` (one read from a shared cache).
+    pub(crate) fn fresh_for(
+        value: &str,
+        lifetime: Duration,
+        fresh_for: Duration,
+        now: Instant,
+    ) -> Self {
+        Token {
+            value: Secret::new(value),
+            lifetime: lifetime.min(MAX_LIFETIME),
+            stale_at: now + fresh_for.min(MAX_LIFETIME),
+        }
+    }
+
     /// The token itself, for an `Authorization: Bearer` header.
     pub fn secret(&self) -> &str {
         self.value.expose()

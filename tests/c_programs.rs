@@ -4,56 +4,10 @@
 mod support;
 
 use lucidauth_testserver::{Scripted, TestServer};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use support::c::{c_program, compile, lucid, root, under_valgrind};
 use support::*;
-
-/// The directory holding the library cargo built for these tests: target/<profile>/deps, next
-/// to the test binary (the copy in target/<profile> is refreshed only by `cargo build`).
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().to_path_buf()
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Compiles `source` (C99, warnings as errors) into target/<profile>/deps/c-tests/`name`.
-fn compile(source: &str, name: &str) -> PathBuf {
-    let out_dir = lib_dir().join("c-tests");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let out = out_dir.join(name);
-    let lib = lib_dir();
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status = Command::new(cc)
-        .args([
-            "-std=c99",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-I",
-        ])
-        .arg(root().join("include"))
-        .arg("-o")
-        .arg(&out)
-        .arg(root().join(source))
-        .arg(format!("-L{}", lib.display()))
-        .arg("-llucidauth")
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .status()
-        .expect("a C compiler (cc) is installed");
-    assert!(status.success(), "compiling {source} failed");
-    out
-}
-
-fn lucid() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| compile("examples/c/lucid.c", "lucid"))
-}
 
 /// Runs `lucid` with `args`, with no LAS_* variables and HOME set to `home`.
 fn run_lucid(home: &Path, args: &[&str]) -> Output {
@@ -81,41 +35,6 @@ fn home_for(server: &TestServer, extra: &str) -> TempDir {
         ),
     );
     home
-}
-
-/// A command for a C program, finding the library through its rpath: cargo's LD_LIBRARY_PATH
-/// would win over it and may name target/<profile>, where an older copy of the library lives.
-fn c_program(program: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_remove("LD_LIBRARY_PATH");
-    cmd
-}
-
-/// `program` under valgrind memcheck when valgrind is installed (zero errors and zero definite
-/// leaks, enforced through the exit status), else as it is.
-fn under_valgrind(program: &Path) -> Command {
-    let found = Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!(
-            "valgrind not found: running {} without it",
-            program.display()
-        );
-        return c_program(program);
-    }
-    let mut cmd = c_program(Path::new("valgrind"));
-    cmd.args([
-        "--tool=memcheck",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite",
-        "--show-leak-kinds=definite",
-        "--error-exitcode=99",
-        "--quiet",
-    ])
-    .arg(program);
-    cmd
 }
 
 #[test]

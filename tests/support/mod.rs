@@ -1,6 +1,7 @@
 //! Shared by the integration tests: a local server and credentials that point at it.
 #![allow(dead_code)]
 
+pub mod c;
 pub mod raw;
 
 use lucidauth::{Credentials, CredentialsBuilder};
