@@ -3,7 +3,9 @@
 mod support;
 
 use lucidauth::{Client, ErrorKind};
-use lucidauth_testserver::{ClientAuth as ServerAuth, RequestKind, Scripted, ServerConfig};
+use lucidauth_testserver::{
+    ClientAuth as ServerAuth, RecordedRequest, RequestKind, Scripted, ServerConfig,
+};
 use support::*;
 
 fn only_token_request(
@@ -16,6 +18,14 @@ fn only_token_request(
         .collect();
     assert_eq!(tokens.len(), 1);
     tokens.into_iter().next().unwrap()
+}
+
+/// One token fetch with the credentials `b` makes.
+fn fetch_once(b: &lucidauth::CredentialsBuilder) {
+    Client::new(b.build().unwrap())
+        .unwrap()
+        .access_token(None)
+        .unwrap();
 }
 
 #[test]
@@ -99,25 +109,40 @@ fn lucidworks_request_keeps_the_full_url_and_sends_the_scope() {
     );
 }
 
+/// The token request a client with the default test credentials plus `keys` sends to a server
+/// started with `config`.
+fn token_request_with(config: ServerConfig, keys: &[(&str, &str)]) -> RecordedRequest {
+    let server = server_with(config);
+    let mut b = builder_for(&server);
+    for (key, value) in keys {
+        b.set(key, value).unwrap();
+    }
+    fetch_once(&b);
+    only_token_request(&server)
+}
+
+fn server_expecting(auth: ServerAuth, id: &str, secret: &str) -> ServerConfig {
+    ServerConfig {
+        client_id: id.into(),
+        client_secret: secret.into(),
+        client_auth: auth,
+        ..ServerConfig::default()
+    }
+}
+
 #[test]
 fn basic_urlencoded_encodes_id_and_secret_first() {
-    let server = server_with(ServerConfig {
-        client_id: "CLIENT_ID??".into(),
-        client_secret: "CLIENT_SECRET??".into(),
-        client_auth: ServerAuth::BasicUrlencoded,
-        ..ServerConfig::default()
-    });
-    let mut b = builder_for(&server);
-    b.set("client_id", "CLIENT_ID??")
-        .unwrap()
-        .set("client_secret", "CLIENT_SECRET??")
-        .unwrap();
-    b.set("client_auth", "basic_urlencoded").unwrap();
-    Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap();
-    let r = only_token_request(&server);
+    let config = server_expecting(
+        ServerAuth::BasicUrlencoded,
+        "CLIENT_ID??",
+        "CLIENT_SECRET??",
+    );
+    let keys = [
+        ("client_id", "CLIENT_ID??"),
+        ("client_secret", "CLIENT_SECRET??"),
+        ("client_auth", "basic_urlencoded"),
+    ];
+    let r = token_request_with(config, &keys);
     assert_eq!(
         r.header("Authorization"),
         Some("Basic Q0xJRU5UX0lEJTNGJTNGOkNMSUVOVF9TRUNSRVQlM0YlM0Y=")
@@ -126,44 +151,25 @@ fn basic_urlencoded_encodes_id_and_secret_first() {
 
 #[test]
 fn plain_basic_sends_id_and_secret_as_given() {
-    let server = server_with(ServerConfig {
-        client_id: "CLIENT_ID??".into(),
-        client_secret: "CLIENT_SECRET??".into(),
-        client_auth: ServerAuth::Basic,
-        ..ServerConfig::default()
-    });
-    let mut b = builder_for(&server);
-    b.set("client_id", "CLIENT_ID??")
-        .unwrap()
-        .set("client_secret", "CLIENT_SECRET??")
-        .unwrap();
-    Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap();
+    let config = server_expecting(ServerAuth::Basic, "CLIENT_ID??", "CLIENT_SECRET??");
+    let r = token_request_with(
+        config,
+        &[
+            ("client_id", "CLIENT_ID??"),
+            ("client_secret", "CLIENT_SECRET??"),
+        ],
+    );
     // base64("CLIENT_ID??:CLIENT_SECRET??")
     assert_eq!(
-        only_token_request(&server).header("Authorization"),
+        r.header("Authorization"),
         Some("Basic Q0xJRU5UX0lEPz86Q0xJRU5UX1NFQ1JFVD8/")
     );
 }
 
 #[test]
 fn post_puts_id_and_secret_in_the_form_body() {
-    let server = server_with(ServerConfig {
-        client_auth: ServerAuth::Post,
-        ..ServerConfig::default()
-    });
-    let mut b = builder_for(&server);
-    b.set("client_auth", "post")
-        .unwrap()
-        .set("scope", "a b")
-        .unwrap();
-    Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap();
-    let r = only_token_request(&server);
+    let config = server_expecting(ServerAuth::Post, "CLIENT_ID", "CLIENT_SECRET");
+    let r = token_request_with(config, &[("client_auth", "post"), ("scope", "a b")]);
     assert_eq!(r.query, "grant_type=client_credentials&scope=a+b");
     assert_eq!(r.body, b"client_id=CLIENT_ID&client_secret=CLIENT_SECRET");
     assert_eq!(r.header_count("Authorization"), 0);
@@ -175,17 +181,10 @@ fn post_puts_id_and_secret_in_the_form_body() {
 
 #[test]
 fn body_params_follow_rfc_6749() {
-    let server = server();
-    let mut b = builder_for(&server);
-    b.set("token_params", "body")
-        .unwrap()
-        .set("scope", "machinelearning.model")
-        .unwrap();
-    Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap();
-    let r = only_token_request(&server);
+    let r = token_request_with(
+        ServerConfig::default(),
+        &[("token_params", "body"), ("scope", "machinelearning.model")],
+    );
     assert_eq!(r.query, "");
     assert_eq!(
         r.body,
@@ -199,20 +198,8 @@ fn body_params_follow_rfc_6749() {
 
 #[test]
 fn body_params_with_post_auth_share_one_body() {
-    let server = server_with(ServerConfig {
-        client_auth: ServerAuth::Post,
-        ..ServerConfig::default()
-    });
-    let mut b = builder_for(&server);
-    b.set("token_params", "body")
-        .unwrap()
-        .set("client_auth", "post")
-        .unwrap();
-    Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap();
-    let r = only_token_request(&server);
+    let config = server_expecting(ServerAuth::Post, "CLIENT_ID", "CLIENT_SECRET");
+    let r = token_request_with(config, &[("token_params", "body"), ("client_auth", "post")]);
     assert_eq!(
         r.body,
         b"grant_type=client_credentials&client_id=CLIENT_ID&client_secret=CLIENT_SECRET"
