@@ -4,11 +4,12 @@
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h after changing the C API
+#   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
 
 CARGO   ?= cargo
 CC      ?= cc
 CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
-LIBDIR  := $(CURDIR)/target/release
+RELEASE_DIR := $(CURDIR)/target/release
 BUILD   := build
 
 .PHONY: all lib demo test check header clean
@@ -20,7 +21,7 @@ lib:
 
 $(BUILD)/lucid: examples/c/lucid.c include/lucidauth.h lib
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -Iinclude -o $@ examples/c/lucid.c -L$(LIBDIR) -llucidauth -Wl,-rpath,$(LIBDIR)
+	$(CC) $(CFLAGS) -Iinclude -o $@ examples/c/lucid.c -L$(RELEASE_DIR) -llucidauth -Wl,-rpath,$(RELEASE_DIR)
 
 demo: all
 	sh scripts/demo.sh
@@ -34,8 +35,6 @@ test: lib
 	sh examples/csharp/run_tests.sh
 	sh scripts/test_install.sh
 
-include mk/install.mk
-
 check:
 	sh scripts/install-test-deps.sh
 	$(MAKE) test
@@ -46,3 +45,5 @@ header:
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+include mk/install.mk
