@@ -4,6 +4,7 @@
 
 use crate::error::Result;
 use crate::token::Token;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -11,12 +12,26 @@ use std::time::Instant;
 
 #[derive(Debug, Default)]
 pub struct TokenCache {
+    /// The slot of the client's own scope, reached without the map.
+    default: (String, Arc<Slot>),
     slots: RwLock<HashMap<String, Arc<Slot>>>,
+}
+
+/// Source of generation numbers, unique in the process: a generation names one value of one
+/// slot's `current`.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The last token this thread read, with the generation it had: while the slot still has
+    /// that generation, the token is read from here without touching shared memory.
+    static SEEN: RefCell<(u64, Option<Arc<Token>>)> = const { RefCell::new((0, None)) };
 }
 
 #[derive(Debug, Default)]
 struct Slot {
     current: RwLock<Option<Arc<Token>>>,
+    /// Changed (under the write lock of `current`) whenever `current` changes.
+    generation: AtomicU64,
     /// Number of finished fetches; read before waiting, to know whether a fetch ran meanwhile.
     fetches: AtomicU64,
     /// Held while fetching; keeps the last fetch's result for those who waited on it.
@@ -24,8 +39,25 @@ struct Slot {
 }
 
 impl TokenCache {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(default_scope: &str) -> Self {
+        TokenCache {
+            default: (default_scope.to_string(), Arc::default()),
+            slots: RwLock::default(),
+        }
+    }
+
+    /// Runs `f` on the token for `scope` when it is fresh at `now()`, without any shared write.
+    pub fn with_fresh<R>(
+        &self,
+        scope: &str,
+        now: Instant,
+        f: &mut dyn FnMut(&Token) -> R,
+    ) -> Option<R> {
+        if scope == self.default.0 {
+            self.default.1.with_fresh(now, f)
+        } else {
+            self.slot(scope).with_fresh(now, f)
+        }
     }
 
     /// The token for `scope`: the cached one while fresh at `now()`, else the one `fetch` gets.
@@ -56,7 +88,7 @@ impl TokenCache {
         let result = fetch().map(Arc::new);
         match &result {
             Ok(token) => {
-                *write(&slot.current) = Some(token.clone());
+                slot.set(Some(token.clone()));
                 *last_error = None;
             }
             Err(error) => *last_error = Some(error.clone()),
@@ -75,10 +107,17 @@ impl TokenCache {
             .is_some_and(|t| t.secret() == rejected.secret())
         {
             *current = None;
+            slot.generation.store(
+                GENERATIONS.fetch_add(1, Ordering::Relaxed),
+                Ordering::Release,
+            );
         }
     }
 
     fn slot(&self, scope: &str) -> Arc<Slot> {
+        if scope == self.default.0 {
+            return self.default.1.clone();
+        }
         if let Some(slot) = read(&self.slots).get(scope) {
             return slot.clone();
         }
@@ -90,6 +129,37 @@ impl TokenCache {
 }
 
 impl Slot {
+    fn set(&self, token: Option<Arc<Token>>) {
+        let mut current = write(&self.current);
+        *current = token;
+        self.generation.store(
+            GENERATIONS.fetch_add(1, Ordering::Relaxed),
+            Ordering::Release,
+        );
+    }
+
+    fn with_fresh<R>(&self, now: Instant, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
+        let generation = self.generation.load(Ordering::Acquire);
+        if generation != 0 {
+            let hit = SEEN.with(|seen| {
+                let seen = seen.borrow();
+                match &seen.1 {
+                    Some(token) if seen.0 == generation && token.is_fresh(now) => Some(f(token)),
+                    _ => None,
+                }
+            });
+            if hit.is_some() {
+                return hit;
+            }
+        }
+        let (token, generation) = {
+            let current = read(&self.current);
+            (current.clone()?, self.generation.load(Ordering::Acquire))
+        };
+        SEEN.with(|seen| *seen.borrow_mut() = (generation, Some(token.clone())));
+        token.is_fresh(now).then(|| f(&token))
+    }
+
     fn fresh(&self, now: Instant) -> Option<Arc<Token>> {
         read(&self.current)
             .as_ref()
@@ -121,17 +191,18 @@ mod tests {
 
     #[test]
     fn one_fetch_per_expiry_and_one_before_the_refresh_time() {
-        let cache = TokenCache::new();
+        let cache = TokenCache::new("");
         let clock = ManualClock::new();
         let fetches = AtomicUsize::new(0);
         let fetch = || {
             let n = fetches.fetch_add(1, Ordering::SeqCst);
             Ok(Token::new(
-                format!("t{n}"),
+                &format!("t{n}"),
                 clock.now(),
                 Duration::from_secs(3600),
                 Duration::from_secs(300),
-            ))
+            )
+            .unwrap())
         };
         let now = || clock.now();
         for _ in 0..100 {
@@ -146,8 +217,39 @@ mod tests {
     }
 
     #[test]
+    fn the_per_thread_copy_never_outlives_a_change() {
+        let (a, b) = (TokenCache::new(""), TokenCache::new(""));
+        let now = Instant::now();
+        let token =
+            |v: &str| Ok(Token::new(v, now, Duration::from_secs(3600), Duration::ZERO).unwrap());
+        let read = |c: &TokenCache| c.with_fresh("", now, &mut |t| t.secret().to_string());
+        assert_eq!(read(&a), None);
+        let a0 = a.get("", &|| now, &|| token("a0")).unwrap();
+        b.get("", &|| now, &|| token("b0")).unwrap();
+        // One thread reading two caches in turn: each answer is its own cache's.
+        for _ in 0..3 {
+            assert_eq!(read(&a).as_deref(), Some("a0"));
+            assert_eq!(read(&b).as_deref(), Some("b0"));
+        }
+        a.invalidate("", &a0);
+        assert_eq!(
+            read(&a),
+            None,
+            "a dropped token is not served from the thread's copy"
+        );
+        a.get("", &|| now, &|| token("a1")).unwrap();
+        assert_eq!(read(&a).as_deref(), Some("a1"));
+        assert_eq!(
+            a.with_fresh("", now + Duration::from_secs(3600), &mut |_| ()),
+            None,
+            "stale"
+        );
+        assert_eq!(a.with_fresh("other", now, &mut |_| ()), None);
+    }
+
+    #[test]
     fn waiters_share_one_fetch_and_its_error() {
-        let cache = TokenCache::new();
+        let cache = TokenCache::new("");
         let fetches = AtomicUsize::new(0);
         let barrier = Barrier::new(16);
         let fetch = || {

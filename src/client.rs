@@ -49,8 +49,8 @@ impl Client {
         Ok(Client {
             transport: Transport::new(&creds)?,
             shared: shared_cache(&creds)?,
+            cache: TokenCache::new(creds.scope.as_deref().unwrap_or("")),
             creds: Arc::new(creds),
-            cache: TokenCache::new(),
             clock,
         })
     }
@@ -64,6 +64,20 @@ impl Client {
         let scope = self.scope(scope);
         self.cache
             .get(scope, &|| self.clock.now(), &|| self.fetch(scope))
+    }
+
+    /// Runs `f` on a fresh access token for `scope` (as `access_token`), without handing out a
+    /// reference to it: a cache hit then writes no shared memory.
+    pub fn with_access_token<R>(
+        &self,
+        scope: Option<&str>,
+        mut f: impl FnMut(&Token) -> R,
+    ) -> Result<R> {
+        let scope = self.scope(scope);
+        if let Some(r) = self.cache.with_fresh(scope, self.clock.now(), &mut f) {
+            return Ok(r);
+        }
+        self.access_token(Some(scope)).map(|t| f(&t))
     }
 
     /// Sends `method path` to the API with the token (and api key), and returns the answer

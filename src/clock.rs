@@ -10,7 +10,8 @@ pub trait Clock: Send + Sync + Debug {
     fn now(&self) -> Instant;
 }
 
-/// The real monotonic clock.
+/// The real monotonic clock. (`CLOCK_MONOTONIC_COARSE` was tried for the cached read: turning it
+/// into an `Instant` cost what it saved; see BENCHMARKS.md.)
 #[derive(Debug, Default)]
 pub struct SystemClock;
 

@@ -196,12 +196,13 @@ impl SharedCache {
             return Ok(None);
         }
         let lifetime = Duration::from_millis(entry.lifetime_ms);
-        Ok(Some(Token::fresh_for(
+        // An entry whose token could not be a token is treated as absent, and replaced.
+        Ok(Token::fresh_for(
             entry.token.expose(),
             lifetime,
             fresh_for,
             now,
-        )))
+        ))
     }
 
     fn bypass(

@@ -22,36 +22,39 @@ pub struct Token {
     stale_at: Instant,
 }
 
+/// Whether `value` can be a token: non-empty, only visible ASCII (0x21..=0x7e), so that it fits an
+/// `Authorization` header as it is, and, which the C layer relies on, holds no NUL byte.
+pub fn is_valid_token(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
 impl Token {
     /// A token valid for `lifetime` from `sent_at`, stale `margin` before that (at most half the
-    /// lifetime, so short-lived tokens are still used).
+    /// lifetime, so short-lived tokens are still used); `None` unless [`is_valid_token`].
     pub fn new(
-        value: impl Into<String>,
+        value: &str,
         sent_at: Instant,
         lifetime: Duration,
         margin: Duration,
-    ) -> Self {
+    ) -> Option<Self> {
         let lifetime = lifetime.min(MAX_LIFETIME);
         let margin = margin.min(lifetime / 2);
-        Token {
-            value: Secret::new(value),
-            lifetime,
-            stale_at: sent_at + (lifetime - margin),
-        }
+        Self::fresh_for(value, lifetime, lifetime - margin, sent_at)
     }
 
-    /// A token known to stay fresh for `fresh_for` from `now` (one read from a shared cache).
+    /// A token known to stay fresh for `fresh_for` from `now` (one read from a shared cache);
+    /// `None` unless [`is_valid_token`].
     pub(crate) fn fresh_for(
         value: &str,
         lifetime: Duration,
         fresh_for: Duration,
         now: Instant,
-    ) -> Self {
-        Token {
+    ) -> Option<Self> {
+        is_valid_token(value).then(|| Token {
             value: Secret::new(value),
             lifetime: lifetime.min(MAX_LIFETIME),
             stale_at: now + fresh_for.min(MAX_LIFETIME),
-        }
+        })
     }
 
     /// The token itself, for an `Authorization: Bearer` header.
@@ -150,11 +153,6 @@ pub fn parse_response(
         Some(Value::String(s)) if !s.is_empty() => s.as_str(),
         _ => return Err(protocol("the body has no access_token")),
     };
-    if access_token.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
-        return Err(protocol(
-            "the access_token has characters a header cannot carry",
-        ));
-    }
     match object.get("token_type") {
         None => {}
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
@@ -170,7 +168,8 @@ pub fn parse_response(
             .ok_or_else(|| protocol("expires_in is not a number of seconds at or above 0"))?,
         None => jwt_lifetime(access_token).unwrap_or(DEFAULT_LIFETIME),
     };
-    Ok(Token::new(access_token, sent_at, lifetime, margin))
+    Token::new(access_token, sent_at, lifetime, margin)
+        .ok_or_else(|| protocol("the access_token has characters a header cannot carry"))
 }
 
 /// `expires_in` as a JSON number (fractions rounded down) or a string of digits.
@@ -361,10 +360,10 @@ mod tests {
     #[test]
     fn margin_is_at_most_half_the_lifetime() {
         let t0 = Instant::now();
-        let t = Token::new("a", t0, Duration::from_secs(2), Duration::from_secs(300));
+        let t = Token::new("a", t0, Duration::from_secs(2), Duration::from_secs(300)).unwrap();
         assert!(t.is_fresh(t0 + Duration::from_millis(999)));
         assert!(!t.is_fresh(t0 + Duration::from_secs(1)));
-        let t = Token::new("a", t0, Duration::from_secs(3600), Duration::from_secs(300));
+        let t = Token::new("a", t0, Duration::from_secs(3600), Duration::from_secs(300)).unwrap();
         assert!(t.is_fresh(t0 + Duration::from_secs(3299)));
         assert!(!t.is_fresh(t0 + Duration::from_secs(3300)));
     }

@@ -155,6 +155,15 @@ fn cache_directory_and_files_are_private_and_a_corrupt_entry_is_replaced() {
     let out = lucid_in(&home.0, &["token"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(server.token_requests(), 3);
+
+    // And one whose token could not be a token (a NUL, a space) is never handed out.
+    let token = stdout(&out).trim().to_string();
+    let current = std::fs::read_to_string(entry).unwrap();
+    std::fs::write(entry, current.replace(&token, "bad\\u0000 token")).unwrap();
+    let out = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("tok-"), "{}", stdout(&out));
+    assert_eq!(server.token_requests(), 4);
 }
 
 #[test]

@@ -4,11 +4,12 @@ use super::boundary::{
     bytes, free, guard, guard_value, handle, optional_string, out_ptr, string, string_array,
 };
 use super::credentials::LucidCredentials;
-use super::error::{c_string, LucidError};
+use super::error::LucidError;
 use super::response::LucidResponse;
 use super::status::LucidStatus;
 use super::strings::into_c_string;
 use crate::Client;
+use std::ffi::CString;
 use std::os::raw::c_char;
 
 /// A client: credentials, a connection pool and the token cache. Made by `lucid_client_new`,
@@ -56,8 +57,16 @@ pub extern "C" fn lucid_client_access_token(
         let client = handle(client, "client")?;
         let scope = optional_string(scope, "scope")?;
         let token_out = out_ptr(token_out, "token_out")?;
-        let token = client.inner.access_token(scope)?;
-        token_out.write(into_c_string(c_string(token.secret().to_string())));
+        let token = client.inner.with_access_token(scope, |token| {
+            let mut bytes = Vec::with_capacity(token.secret().len() + 1);
+            bytes.extend_from_slice(token.secret().as_bytes());
+            bytes
+        })?;
+        // SAFETY: every Token is checked by token::is_valid_token when made (its constructors are
+        // the only way to make one), so it holds no NUL; the capacity has room for the one
+        // CString adds.
+        let token = unsafe { CString::from_vec_unchecked(token) };
+        token_out.write(into_c_string(token));
         Ok(())
     })
 }

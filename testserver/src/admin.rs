@@ -19,13 +19,15 @@ pub(crate) fn handle(
 ) -> Scripted {
     let done = match (method, path) {
         ("GET", "/_admin/stats") => {
-            return Scripted::json_value(
-                200,
-                &json!({
-                    "token_requests": state.count(RequestKind::Token),
-                    "api_requests": state.count(RequestKind::Api),
-                }),
-            )
+            let mut stats = json!({
+                "token_requests": state.count(RequestKind::Token),
+                "api_requests": state.count(RequestKind::Api),
+            });
+            // Only with keep-alive, where it says something: otherwise each request has its own.
+            if state.config.keep_alive {
+                stats["connections"] = json!(state.connections());
+            }
+            return Scripted::json_value(200, &stats);
         }
         ("GET", "/_admin/requests") => {
             let requests: Vec<Value> = state.requests().iter().map(|r| r.to_json()).collect();

@@ -77,6 +77,11 @@ pub struct ServerConfig {
     /// When true, issuing a token for a scope invalidates the earlier tokens for that scope, as the
     /// Lucidworks identity service does. Default false.
     pub invalidate_previous: bool,
+    /// When true, connections stay open between requests (HTTP/1.1 keep-alive) unless the client
+    /// asks to close, and `/_admin/stats` also reports `connections`. Default false: every
+    /// response carries `Connection: close`. Opt-in because a client may then keep a pooled
+    /// connection that outlives the server (used by the benchmarks, which measure reuse).
+    pub keep_alive: bool,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +93,7 @@ impl Default for ServerConfig {
             client_auth: ClientAuth::Any,
             token_lifetime_secs: 3600,
             invalidate_previous: false,
+            keep_alive: false,
         }
     }
 }

@@ -23,6 +23,8 @@ options:
   --no-api-key             the API requires no x-api-key
   --client-auth MODE       basic, basic_urlencoded, post or any (default any)
   --invalidate-previous    a new token for a scope invalidates the older ones
+  --keep-alive             keep connections open between requests (default: Connection: close);
+                           /_admin/stats then also counts `connections`
   --credentials-out PATH   write a credentials.cfg for this server (mode 0600)
   --port-file PATH         write the port number to PATH
   --exit-on-stdin-eof      exit when standard input is closed
@@ -83,6 +85,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--no-api-key" => options.config.api_key = None,
             "--client-auth" => options.config.client_auth = value()?.parse()?,
             "--invalidate-previous" => options.config.invalidate_previous = true,
+            "--keep-alive" => options.config.keep_alive = true,
             "--credentials-out" => options.credentials_out = Some(value()?.into()),
             "--port-file" => options.port_file = Some(value()?.into()),
             "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,

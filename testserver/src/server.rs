@@ -24,7 +24,9 @@ const MAX_BODY: u64 = 16 * 1024 * 1024;
 /// the listening socket before `drop` returns.
 ///
 /// Every response carries `Connection: close`, so no client keeps a pooled connection that would
-/// outlive the server and swallow requests after it stopped.
+/// outlive the server and swallow requests after it stopped. With
+/// [`ServerConfig::keep_alive`] connections stay open instead (for measuring connection reuse);
+/// then stop the clients before the server.
 pub struct TestServer {
     /// `Some` until `drop` takes it to close the listener.
     http: Option<Arc<tiny_http::Server>>,
@@ -91,6 +93,13 @@ impl TestServer {
     /// How many API requests arrived since the start or the last reset.
     pub fn api_requests(&self) -> usize {
         self.state.count(RequestKind::Api)
+    }
+
+    /// How many TCP connections carried token or API requests since the start or the last reset
+    /// (distinct client addresses). Meaningful with [`ServerConfig::keep_alive`]; without it each
+    /// request has a connection of its own.
+    pub fn connections(&self) -> usize {
+        self.state.connections()
     }
 
     /// Every token and API request since the start or the last reset, in arrival order.
@@ -181,16 +190,38 @@ fn answer(state: &State, mut request: tiny_http::Request) {
         .iter()
         .map(|h| (h.field.as_str().to_string(), h.value.to_string()))
         .collect();
+    let peer = request.remote_addr().copied();
+    let keep_alive = keeps_alive(state, &request);
     let mut body = Vec::new();
     let reply = match request.as_reader().take(MAX_BODY).read_to_end(&mut body) {
-        Ok(_) => route(state, &method, path, query, headers, body),
+        Ok(_) => route(state, &method, path, query, headers, body, peer),
         Err(e) => Scripted::json(400, &format!("{{\"error\":\"cannot read body: {e}\"}}")),
     };
     if state.verbose() {
         eprintln!("{method} {target} -> {}", reply.status);
     }
     // A client that went away does not concern the other requests.
-    let _ = send(request.into_writer(), &method, &reply);
+    let _ = send(request.into_writer(), &method, &reply, keep_alive);
+}
+
+/// Whether the connection stays open after this request: only in keep-alive mode, and only when
+/// tiny_http reads another request from it (the rules of its `ClientConnection`: not after
+/// `Connection: close` or `upgrade`, nor after HTTP/1.0 without `Connection: keep-alive`).
+fn keeps_alive(state: &State, request: &tiny_http::Request) -> bool {
+    if !state.config.keep_alive {
+        return false;
+    }
+    let http_1_0 = *request.http_version() == tiny_http::HTTPVersion(1, 0);
+    let connection = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Connection"))
+        .map(|h| h.value.as_str().to_ascii_lowercase());
+    match connection {
+        Some(value) if value.contains("close") || value.contains("upgrade") => false,
+        Some(value) => !http_1_0 || value.contains("keep-alive"),
+        None => !http_1_0,
+    }
 }
 
 /// Decides which endpoint handles a request and records the non-admin ones.
@@ -201,9 +232,13 @@ fn route(
     query: &str,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    peer: Option<SocketAddr>,
 ) -> Scripted {
     if path.starts_with("/_admin/") {
         return admin::handle(state, method, path, query, &body);
+    }
+    if let Some(peer) = peer {
+        state.record_peer(peer);
     }
     let kind = if method == "POST" && path.ends_with("/token") {
         RequestKind::Token
@@ -228,11 +263,17 @@ fn route(
     }
 }
 
-/// Writes `reply` as an HTTP/1.1 response with an exact `Content-Length` and `Connection: close`.
+/// Writes `reply` as an HTTP/1.1 response with an exact `Content-Length` and `Connection: close`
+/// (`Connection: keep-alive` when `keep_alive`).
 ///
 /// The response is written by hand because tiny_http refuses a `Connection` header. Any
 /// `Content-Length`, `Connection` or `Transfer-Encoding` in `reply.headers` is replaced.
-fn send(mut writer: Box<dyn Write + Send>, method: &str, reply: &Scripted) -> io::Result<()> {
+fn send(
+    mut writer: Box<dyn Write + Send>,
+    method: &str,
+    reply: &Scripted,
+    keep_alive: bool,
+) -> io::Result<()> {
     let status = tiny_http::StatusCode(reply.status);
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
@@ -250,7 +291,11 @@ fn send(mut writer: Box<dyn Write + Send>, method: &str, reply: &Scripted) -> io
     if !bodyless {
         head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
     }
-    head.push_str("Connection: close\r\n\r\n");
+    head.push_str(if keep_alive {
+        "Connection: keep-alive\r\n\r\n"
+    } else {
+        "Connection: close\r\n\r\n"
+    });
     writer.write_all(head.as_bytes())?;
     if !bodyless && method != "HEAD" {
         writer.write_all(&reply.body)?;

@@ -1,6 +1,7 @@
 //! Everything a running server remembers, shared by its worker threads.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,6 +19,8 @@ pub(crate) struct State {
     lifetime_secs: AtomicU64,
     verbose: AtomicBool,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// The client addresses (ip:port) that sent a token or API request: one per TCP connection.
+    peers: Mutex<HashSet<SocketAddr>>,
     token_script: Mutex<VecDeque<Scripted>>,
     api_script: Mutex<VecDeque<Scripted>>,
     pub(crate) tokens: Mutex<TokenStore>,
@@ -37,6 +40,7 @@ impl State {
             base_url,
             verbose: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
+            peers: Mutex::new(HashSet::new()),
             token_script: Mutex::new(VecDeque::new()),
             api_script: Mutex::new(VecDeque::new()),
             tokens: Mutex::new(TokenStore::default()),
@@ -66,6 +70,18 @@ impl State {
         lock(&self.requests).push(request);
     }
 
+    /// Remembers the client address a token or API request came from.
+    pub(crate) fn record_peer(&self, peer: SocketAddr) {
+        lock(&self.peers).insert(peer);
+    }
+
+    /// How many TCP connections carried token or API requests: the number of distinct client
+    /// addresses (ip:port) seen. A client's ephemeral port is not reused while its connection, or
+    /// the TIME_WAIT after it, lasts, so this is exact for the short runs it is used in.
+    pub(crate) fn connections(&self) -> usize {
+        lock(&self.peers).len()
+    }
+
     /// Every recorded request, in arrival order.
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.requests).clone()
@@ -79,9 +95,10 @@ impl State {
             .count()
     }
 
-    /// Forgets the recorded requests, which sets both counts to zero.
+    /// Forgets the recorded requests and client addresses, which sets the counts to zero.
     pub(crate) fn reset(&self) {
         lock(&self.requests).clear();
+        lock(&self.peers).clear();
     }
 
     fn script(&self, kind: RequestKind) -> &Mutex<VecDeque<Scripted>> {
