@@ -1,6 +1,8 @@
-//! The in-memory token cache of one client: one slot per scope. A fresh token is read under a
-//! read lock that writers hold only to swap a pointer, never across the network. When a token is
-//! stale, one caller fetches while the others wait for, and share, that one result.
+//! The in-memory token cache of one client: one slot per scope. A fresh token is read from a
+//! per-thread copy while the slot's generation says it is current (one atomic load of shared
+//! memory), else under a read lock that writers hold only to swap a pointer, never across the
+//! network. When a token is stale, one caller fetches while the others wait for, and share, that
+//! one result.
 
 use crate::error::Result;
 use crate::token::Token;
@@ -10,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TokenCache {
     /// The slot of the client's own scope, reached without the map.
     default: (String, Arc<Slot>),
@@ -53,11 +55,7 @@ impl TokenCache {
         now: Instant,
         f: &mut dyn FnMut(&Token) -> R,
     ) -> Option<R> {
-        if scope == self.default.0 {
-            self.default.1.with_fresh(now, f)
-        } else {
-            self.slot(scope).with_fresh(now, f)
-        }
+        self.with_slot(scope, |slot| slot.with_fresh(now, f))
     }
 
     /// The token for `scope`: the cached one while fresh at `now()`, else the one `fetch` gets.
@@ -67,75 +65,89 @@ impl TokenCache {
         now: &dyn Fn() -> Instant,
         fetch: &dyn Fn() -> Result<Token>,
     ) -> Result<Arc<Token>> {
-        let slot = self.slot(scope);
-        if let Some(token) = slot.fresh(now()) {
+        self.with_slot(scope, |slot| slot.get(now, fetch))
+    }
+
+    /// Drops the token for `scope` if it is still `rejected`, so that callers who all saw the same
+    /// rejection cause one new fetch, not one each.
+    pub fn invalidate(&self, scope: &str, rejected: &Token) {
+        self.with_slot(scope, |slot| {
+            slot.replace(
+                |current| current.is_some_and(|t| t.secret() == rejected.secret()),
+                None,
+            )
+        })
+    }
+
+    /// Runs `f` on the slot of `scope`: the client's own without the map (and without touching
+    /// its reference count), another found or made in the map.
+    fn with_slot<R>(&self, scope: &str, f: impl FnOnce(&Slot) -> R) -> R {
+        if scope == self.default.0 {
+            return f(&self.default.1);
+        }
+        let found = read(&self.slots).get(scope).cloned();
+        let slot = found.unwrap_or_else(|| {
+            write(&self.slots)
+                .entry(scope.to_string())
+                .or_default()
+                .clone()
+        });
+        f(&slot)
+    }
+}
+
+impl Slot {
+    /// The cached token while fresh at `now()`, else the one `fetch` gets (or the result of the
+    /// fetch another caller ran while this one waited).
+    fn get(
+        &self,
+        now: &dyn Fn() -> Instant,
+        fetch: &dyn Fn() -> Result<Token>,
+    ) -> Result<Arc<Token>> {
+        if let Some(token) = self.fresh(now()) {
             return Ok(token);
         }
-        let seen = slot.fetches.load(Ordering::Acquire);
-        let mut last_error = lock(&slot.fetch);
-        if let Some(token) = slot.fresh(now()) {
+        let seen = self.fetches.load(Ordering::Acquire);
+        let mut last_error = lock(&self.fetch);
+        if let Some(token) = self.fresh(now()) {
             return Ok(token);
         }
-        if slot.fetches.load(Ordering::Acquire) != seen {
+        if self.fetches.load(Ordering::Acquire) != seen {
             // Someone fetched while we waited: share that result rather than fetch again.
             if let Some(error) = last_error.as_ref() {
                 return Err(error.clone());
             }
-            if let Some(token) = read(&slot.current).clone() {
+            if let Some(token) = read(&self.current).clone() {
                 return Ok(token);
             }
         }
         let result = fetch().map(Arc::new);
         match &result {
             Ok(token) => {
-                slot.set(Some(token.clone()));
+                self.replace(|_| true, Some(token.clone()));
                 *last_error = None;
             }
             Err(error) => *last_error = Some(error.clone()),
         }
-        slot.fetches.fetch_add(1, Ordering::Release);
+        self.fetches.fetch_add(1, Ordering::Release);
         result
     }
 
-    /// Drops the token for `scope` if it is still `rejected`, so that callers who all saw the same
-    /// rejection cause one new fetch, not one each.
-    pub fn invalidate(&self, scope: &str, rejected: &Token) {
-        let slot = self.slot(scope);
-        let mut current = write(&slot.current);
-        if current
-            .as_ref()
-            .is_some_and(|t| t.secret() == rejected.secret())
-        {
-            *current = None;
-            slot.generation.store(
+    /// Sets `current` to `token` when `condition` holds for it, and gives the slot a new
+    /// generation, so that no thread's copy of the old token is used again.
+    fn replace(
+        &self,
+        condition: impl FnOnce(Option<&Arc<Token>>) -> bool,
+        token: Option<Arc<Token>>,
+    ) {
+        let mut current = write(&self.current);
+        if condition(current.as_ref()) {
+            *current = token;
+            self.generation.store(
                 GENERATIONS.fetch_add(1, Ordering::Relaxed),
                 Ordering::Release,
             );
         }
-    }
-
-    fn slot(&self, scope: &str) -> Arc<Slot> {
-        if scope == self.default.0 {
-            return self.default.1.clone();
-        }
-        if let Some(slot) = read(&self.slots).get(scope) {
-            return slot.clone();
-        }
-        write(&self.slots)
-            .entry(scope.to_string())
-            .or_default()
-            .clone()
-    }
-}
-
-impl Slot {
-    fn set(&self, token: Option<Arc<Token>>) {
-        let mut current = write(&self.current);
-        *current = token;
-        self.generation.store(
-            GENERATIONS.fetch_add(1, Ordering::Relaxed),
-            Ordering::Release,
-        );
     }
 
     fn with_fresh<R>(&self, now: Instant, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
