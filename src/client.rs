@@ -4,7 +4,7 @@ use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::Credentials;
 use crate::disk_cache::DiskStore;
-use crate::endpoint;
+use crate::endpoint::{self, without_query};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::redis_cache::RedisStore;
@@ -111,7 +111,7 @@ impl Client {
         }
         log::info(&format!(
             "{method} {}: 401, fetching a new token and sending once more",
-            strip(path)
+            without_query(path)
         ));
         self.cache.invalidate(self.scope(None), &token);
         if let Some(shared) = &self.shared {
@@ -138,7 +138,7 @@ impl Client {
         headers.extend_from_slice(extra);
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
         let raw = self.creds.retry.run(
-            &format!("{method} {}", strip(url)),
+            &format!("{method} {}", without_query(url)),
             |time_left| {
                 self.transport.send(&Exchange {
                     method,
@@ -185,7 +185,7 @@ impl Client {
             .iter()
             .map(|(k, v)| (*k, v.as_str()))
             .collect();
-        let what = format!("token request to {}", strip(&request.url));
+        let what = format!("token request to {}", without_query(&request.url));
         let started = Instant::now();
         let mut sent_at = self.clock.now();
         let mut sent_wall = SystemTime::now();
@@ -263,9 +263,4 @@ fn shared_cache(creds: &Credentials) -> Result<Option<SharedCache>> {
         return Ok(None);
     };
     Ok(Some(SharedCache::new(store, creds.refresh_margin, wait)))
-}
-
-/// A URL or path without its query, for log lines.
-fn strip(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
 }

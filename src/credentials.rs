@@ -400,13 +400,7 @@ fn check_redis_transport(url: &str, allow_http: bool) -> Result<()> {
             "key 'cache_url': not a valid URL",
         )
     })?;
-    let loopback = uri.host().is_some_and(|h| {
-        let h = h.trim_start_matches('[').trim_end_matches(']');
-        h.eq_ignore_ascii_case("localhost")
-            || h.parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
-    if loopback {
+    if uri.host().is_some_and(endpoint::is_loopback_host) {
         Ok(())
     } else {
         Err(Error::new(

@@ -19,14 +19,26 @@ pub struct Origin {
 impl Origin {
     /// Whether the host is a loopback address (`localhost`, `127.0.0.0/8`, `::1`).
     pub fn is_loopback(&self) -> bool {
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        host.eq_ignore_ascii_case("localhost")
-            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        is_loopback_host(&self.host)
     }
 
     pub fn is_https(&self) -> bool {
         self.scheme == "https"
     }
+}
+
+/// Whether `host` (a name, an IP address, or an IPv6 address in brackets) is `localhost`,
+/// `127.0.0.0/8` or `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A URL or path without its query and fragment, for messages and log lines (a query may say
+/// more than a message should).
+pub fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 /// Parses an absolute `http://` or `https://` URL and returns its origin.

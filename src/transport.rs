@@ -2,6 +2,7 @@
 //! proxy, a timeout per exchange and a cap on how much of a body is read.
 
 use crate::credentials::Credentials;
+use crate::endpoint::without_query;
 use crate::error::{Error, ErrorKind, Result};
 use once_cell::sync::Lazy;
 use std::collections::HashMap;
@@ -107,7 +108,7 @@ impl Transport {
             Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
         );
         let request = builder.body(x.body).map_err(|e| {
-            let url = strip_query(x.url);
+            let url = without_query(x.url);
             Error::new(
                 ErrorKind::InvalidArgument,
                 format!("cannot make a request to {url}: {e}"),
@@ -119,7 +120,7 @@ impl Transport {
             .configure_request(request)
             .timeout_global(Some(timeout))
             .build();
-        let where_ = format!("{method} {}", strip_query(x.url));
+        let where_ = format!("{method} {}", without_query(x.url));
         let result = if no_body && x.body.is_empty() {
             self.agent.run(request.map(|_| ()))
         } else {
@@ -171,11 +172,6 @@ fn read_pem_roots(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {
         return Err(bad("holds no certificate".to_string()));
     }
     Ok(roots)
-}
-
-/// The URL for messages: scheme, host and path, without the query.
-fn strip_query(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 fn transport_error(where_: &str, error: ureq::Error) -> Error {
