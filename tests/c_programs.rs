@@ -6,18 +6,12 @@ mod support;
 use lucidauth_testserver::{Scripted, TestServer};
 use std::path::Path;
 use std::process::{Command, Output};
-use support::c::{c_program, compile, lucid, root, under_valgrind};
+use support::c::{c_program, compile, lucid, lucid_command, root, under_valgrind};
 use support::*;
 
 /// Runs `lucid` with `args`, with no LAS_* variables and HOME set to `home`.
 fn run_lucid(home: &Path, args: &[&str]) -> Output {
-    let mut cmd = c_program(lucid());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("LAS_") || name == "LUCIDAUTH_LOG" {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("HOME", home).args(args).output().unwrap()
+    lucid_command(home, args).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {

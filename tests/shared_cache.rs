@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::c::{c_program, lucid};
+use support::c::lucid_command;
 use support::raw::{send, RawServer};
 use support::*;
 
@@ -28,17 +28,21 @@ fn cached_home(auth_url: &str, extra: &str) -> TempDir {
 }
 
 fn lucid_in(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = c_program(lucid());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("LAS_") || name == "LUCIDAUTH_LOG" {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("HOME", home)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = lucid_command(home, args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
+}
+
+/// Asserts that every process exited 0, showing the stderr of one that did not.
+fn assert_all_succeeded(outputs: &[Output]) {
+    for o in outputs {
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
 
 /// Starts `n` processes of `lucid args` at once and waits for all of them.
@@ -71,14 +75,7 @@ fn sixteen_processes_share_one_token_request() {
     let server = server();
     let home = cached_home(&server.base_url(), "");
     let outputs = at_once(16, &home.0, &["token"]);
-    for o in &outputs {
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
+    assert_all_succeeded(&outputs);
     let tokens: Vec<String> = outputs.iter().map(stdout).collect();
     assert!(
         tokens.iter().all(|t| t == &tokens[0]),
@@ -220,14 +217,7 @@ fn eight_processes_that_see_a_401_make_one_new_fetch() {
     assert_eq!(server.token_requests(), 1);
     server.revoke_all();
     let outputs = at_once(8, &home.0, &["request", "GET", "/documents"]);
-    for o in &outputs {
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
+    assert_all_succeeded(&outputs);
     assert_eq!(
         server.token_requests(),
         2,
@@ -350,7 +340,7 @@ fn two_hosts_share_one_token_through_redis_and_survive_its_loss() {
     let mut outputs = at_once(4, &host_a.0, &["token"]);
     outputs.extend(at_once(4, &host_b.0, &["token"]));
     let tokens: Vec<String> = outputs.iter().map(stdout).collect();
-    assert!(outputs.iter().all(|o| o.status.code() == Some(0)));
+    assert_all_succeeded(&outputs);
     assert!(tokens
         .iter()
         .all(|t| t == &tokens[0] && t.starts_with("tok-")));
@@ -368,7 +358,7 @@ fn two_hosts_share_one_token_through_redis_and_survive_its_loss() {
     server.revoke_all();
     let mut outputs = at_once(4, &host_a.0, &["request", "GET", "/documents"]);
     outputs.extend(at_once(4, &host_b.0, &["request", "GET", "/documents"]));
-    assert!(outputs.iter().all(|o| o.status.code() == Some(0)));
+    assert_all_succeeded(&outputs);
     assert_eq!(server.token_requests(), 2);
 
     redis.stop();

@@ -85,3 +85,16 @@ pub fn under_valgrind(program: &Path) -> Command {
     .arg(program);
     cmd
 }
+
+/// The `lucid` tool with `args`, HOME set to `home`, and none of the caller's LAS_* variables or
+/// LUCIDAUTH_LOG, so that only what the test gives it counts.
+pub fn lucid_command(home: &Path, args: &[&str]) -> Command {
+    let mut cmd = c_program(lucid());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("LAS_") || name == "LUCIDAUTH_LOG" {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("HOME", home).args(args);
+    cmd
+}
