@@ -50,11 +50,11 @@ pub struct Entry {
 impl Entry {
     /// The entry for `token`, sent at `sent_at` (wall clock).
     pub fn new(token: &Token, sent_at: SystemTime) -> Entry {
+        let lifetime_ms = u64::try_from(token.lifetime().as_millis()).unwrap_or(u64::MAX);
         Entry {
             token: Secret::new(token.secret()),
-            expires_at_ms: millis(sent_at)
-                .saturating_add(u64::try_from(token.lifetime().as_millis()).unwrap_or(u64::MAX)),
-            lifetime_ms: u64::try_from(token.lifetime().as_millis()).unwrap_or(u64::MAX),
+            expires_at_ms: millis(sent_at).saturating_add(lifetime_ms),
+            lifetime_ms,
         }
     }
 
