@@ -3,7 +3,7 @@
 #   make demo    build, then run build/lucid against the bundled local server
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
-#   make header  regenerate include/lucidauth.h after changing the C API
+#   make header  regenerate include/lucidauth.h and README's key table after changing them
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
 
@@ -41,7 +41,7 @@ check:
 	$(MAKE) test
 
 header:
-	LUCIDAUTH_BLESS=1 $(CARGO) test --test header
+	LUCIDAUTH_BLESS=1 $(CARGO) test --test header --test docs
 
 clean:
 	$(CARGO) clean

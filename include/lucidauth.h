@@ -53,6 +53,8 @@ enum LucidStatus
   LUCID_STATUS_INTERNAL = 13,
   // The server's TLS certificate could not be verified, or the TLS handshake failed; not retried.
   LUCID_STATUS_TLS = 14,
+  // A caller's buffer was too small for the result; the size needed was written instead.
+  LUCID_STATUS_BUFFER_TOO_SMALL = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -113,6 +115,18 @@ LucidStatus lucid_client_access_token(const LucidClient *client,
                                       const char *scope,
                                       char **token_out,
                                       LucidError **err);
+
+// Copies a fresh access token for `scope` (as `lucid_client_access_token`) and a NUL into the
+// caller's `buf` of `buf_len` bytes, and its length (without the NUL) to `*token_len`: no
+// allocation while the token is cached. When `buf_len` is less than the length plus one, returns
+// `LUCID_STATUS_BUFFER_TOO_SMALL`, sets `*token_len` to the length and writes nothing else (so
+// `buf` NULL with `buf_len` 0 asks only for the length). `token_len` is required.
+LucidStatus lucid_client_access_token_buf(const LucidClient *client,
+                                          const char *scope,
+                                          char *buf,
+                                          size_t buf_len,
+                                          size_t *token_len,
+                                          LucidError **err);
 
 // Sends `method` (e.g. "GET") to `path` joined to the API endpoint, with `x-api-key` (when
 // set), `Authorization: Bearer <token>`, the `header_count` extra headers in `headers` (each
@@ -177,6 +191,11 @@ LucidStatus lucid_credentials_builder_build(const LucidCredentialsBuilder *build
 
 // Frees a builder (its secrets are wiped). NULL is accepted.
 void lucid_credentials_builder_free(LucidCredentialsBuilder *builder);
+
+// The name of key number `index` (0, 1, ...) of the credentials file and the builder, e.g.
+// `"client_id"`; NULL past the last key. Static: never free it. Lets a binding check its own
+// list of keys against the library's.
+const char *lucid_credentials_key(size_t index);
 
 // The status of the failure; `LUCID_STATUS_NULL_ARGUMENT` when `error` is NULL.
 LucidStatus lucid_error_status(const LucidError *error);

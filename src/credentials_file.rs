@@ -1,9 +1,10 @@
 //! Reading credentials from the INI file the vendors document, and finding them the way the
 //! official SDKs do: environment first, then `LAS_CREDENTIALS_FILE`, then the per-user default file.
 
-use crate::credentials::{Credentials, CredentialsBuilder, KEYS};
+use crate::credentials::{Credentials, CredentialsBuilder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ini;
+use crate::keys;
 use crate::log;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -52,7 +53,7 @@ fn parse(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials>
     }
     let mut builder = CredentialsBuilder::new();
     for (key, value) in pairs {
-        if !KEYS.contains(&key) {
+        if keys::spec(key).is_none() {
             log::warn(&format!(
                 "{}, profile '{profile}': unknown key '{key}' ignored",
                 where_()

@@ -6,7 +6,6 @@ use std::fmt;
 
 /// What kind of failure happened. The FFI layer maps each kind to a fixed status number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// An argument is not acceptable (empty, malformed, unknown key, bad value).
     InvalidArgument,

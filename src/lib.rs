@@ -13,6 +13,7 @@ mod error;
 pub mod ffi;
 mod form;
 mod ini;
+mod keys;
 pub mod log;
 mod redis_cache;
 mod response;
@@ -24,11 +25,12 @@ mod transport;
 
 pub use client::Client;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams, KEYS};
+pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams};
 pub use credentials_file::{
     default_path, discover, discover_with, from_file, from_ini_str, DEFAULT_PROFILE,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use keys::{DefaultValue, KeySpec, Kind, KEYS, MAX_SECONDS};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

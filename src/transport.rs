@@ -57,14 +57,14 @@ pub struct Exchange<'a> {
 
 impl Transport {
     pub fn new(creds: &Credentials) -> Result<Self> {
-        let uses_tls = [creds.token_url(), creds.api_endpoint()]
+        let uses_tls = [&creds.token_url, &creds.api_endpoint]
             .iter()
             .any(|u| u.starts_with("https"));
         let mut roots: Vec<Certificate<'static>> = Vec::new();
         if uses_tls {
             roots.extend(SYSTEM_ROOTS.iter().cloned());
         }
-        if let Some(path) = creds.ca_file() {
+        if let Some(path) = &creds.ca_file {
             roots.extend(read_pem_roots(path)?);
         }
         let tls = TlsConfig::builder()
@@ -75,8 +75,8 @@ impl Transport {
             .max_redirects(0)
             .proxy(None)
             .user_agent(USER_AGENT)
-            .timeout_global(Some(creds.timeout()))
-            .timeout_connect(Some(creds.connect_timeout().min(creds.timeout())))
+            .timeout_global(Some(creds.timeout))
+            .timeout_connect(Some(creds.connect_timeout.min(creds.timeout)))
             .allow_non_standard_methods(true)
             .tls_config(tls)
             .build();
@@ -86,7 +86,7 @@ impl Transport {
                 DefaultConnector::default(),
                 CachingResolver::default(),
             ),
-            timeout: creds.timeout(),
+            timeout: creds.timeout,
         })
     }
 

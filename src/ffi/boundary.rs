@@ -136,6 +136,40 @@ impl<T> OutPtr<*mut T> {
     }
 }
 
+/// Checks a caller's output buffer of `len` bytes; NULL is allowed only when `len` is 0.
+pub fn out_buf<'a>(ptr: *mut c_char, len: usize, name: &str) -> Result<OutBuf<'a>, LucidError> {
+    if len == 0 {
+        return Ok(OutBuf(&mut []));
+    }
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: ptr is not NULL and, by the API contract, points to `len` writable bytes that stay
+    // valid, and are not otherwise used, for the duration of the call.
+    Ok(OutBuf(unsafe {
+        std::slice::from_raw_parts_mut(ptr.cast::<u8>(), len)
+    }))
+}
+
+/// A checked caller buffer for a string.
+pub struct OutBuf<'a>(&'a mut [u8]);
+
+impl OutBuf<'_> {
+    /// Copies `text` and a NUL when they fit and returns `Ok(text.len())`; else writes nothing
+    /// and returns `Err(text.len())`.
+    pub fn write_str(&mut self, text: &str) -> Result<usize, usize> {
+        let len = text.len();
+        match self.0.get_mut(..=len) {
+            Some(dest) => {
+                dest[..len].copy_from_slice(text.as_bytes());
+                dest[len] = 0;
+                Ok(len)
+            }
+            None => Err(len),
+        }
+    }
+}
+
 /// Frees a handle made by `Box::into_raw`; NULL is accepted and does nothing.
 pub fn free<T>(ptr: *mut T) {
     if !ptr.is_null() {

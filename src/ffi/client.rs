@@ -1,7 +1,8 @@
 //! Clients from C: tokens and authorized requests.
 
 use super::boundary::{
-    bytes, free, guard, guard_value, handle, optional_string, out_ptr, string, string_array,
+    bytes, free, guard, guard_value, handle, optional_string, out_buf, out_ptr, string,
+    string_array,
 };
 use super::credentials::LucidCredentials;
 use super::error::LucidError;
@@ -57,17 +58,57 @@ pub extern "C" fn lucid_client_access_token(
         let client = handle(client, "client")?;
         let scope = optional_string(scope, "scope")?;
         let token_out = out_ptr(token_out, "token_out")?;
-        let token = client.inner.with_access_token(scope, |token| {
-            let mut bytes = Vec::with_capacity(token.secret().len() + 1);
-            bytes.extend_from_slice(token.secret().as_bytes());
-            bytes
+        let token = client
+            .inner
+            .with_access_token(scope, |token| token.secret().as_bytes().to_vec())?;
+        // A token never holds a NUL (token::is_valid_token); were one there, this is an error,
+        // not a truncated string.
+        let token = CString::new(token).map_err(|_| {
+            LucidError::new(LucidStatus::Internal, "internal error: a token holds a NUL")
         })?;
-        // SAFETY: every Token is checked by token::is_valid_token when made (its constructors are
-        // the only way to make one), so it holds no NUL; the capacity has room for the one
-        // CString adds.
-        let token = unsafe { CString::from_vec_unchecked(token) };
         token_out.write(into_c_string(token));
         Ok(())
+    })
+}
+
+/// Copies a fresh access token for `scope` (as `lucid_client_access_token`) and a NUL into the
+/// caller's `buf` of `buf_len` bytes, and its length (without the NUL) to `*token_len`: no
+/// allocation while the token is cached. When `buf_len` is less than the length plus one, returns
+/// `LUCID_STATUS_BUFFER_TOO_SMALL`, sets `*token_len` to the length and writes nothing else (so
+/// `buf` NULL with `buf_len` 0 asks only for the length). `token_len` is required.
+#[no_mangle]
+pub extern "C" fn lucid_client_access_token_buf(
+    client: *const LucidClient,
+    scope: *const c_char,
+    buf: *mut c_char,
+    buf_len: usize,
+    token_len: *mut usize,
+    err: *mut *mut LucidError,
+) -> LucidStatus {
+    guard(err, || {
+        let client = handle(client, "client")?;
+        let scope = optional_string(scope, "scope")?;
+        let token_len = out_ptr(token_len, "token_len")?;
+        let mut buf = out_buf(buf, buf_len, "buf")?;
+        let copied = client
+            .inner
+            .with_access_token(scope, |token| buf.write_str(token.secret()))?;
+        match copied {
+            Ok(len) => {
+                token_len.write(len);
+                Ok(())
+            }
+            Err(needed) => {
+                token_len.write(needed);
+                Err(LucidError::new(
+                    LucidStatus::BufferTooSmall,
+                    format!(
+                        "the token is {needed} bytes; buf needs {} with its NUL",
+                        needed + 1
+                    ),
+                ))
+            }
+        }
     })
 }
 

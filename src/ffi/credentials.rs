@@ -6,6 +6,8 @@ use super::boundary::{
 use super::error::LucidError;
 use super::status::LucidStatus;
 use crate::{Credentials, CredentialsBuilder};
+use once_cell::sync::Lazy;
+use std::ffi::CString;
 use std::os::raw::c_char;
 use std::path::Path;
 
@@ -153,3 +155,23 @@ pub extern "C" fn lucid_credentials_builder_build(
 pub extern "C" fn lucid_credentials_builder_free(builder: *mut LucidCredentialsBuilder) {
     guard_value((), || free(builder))
 }
+
+/// The name of key number `index` (0, 1, ...) of the credentials file and the builder, e.g.
+/// `"client_id"`; NULL past the last key. Static: never free it. Lets a binding check its own
+/// list of keys against the library's.
+#[no_mangle]
+pub extern "C" fn lucid_credentials_key(index: usize) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        KEY_NAMES
+            .get(index)
+            .map_or(std::ptr::null(), |name| name.as_ptr())
+    })
+}
+
+/// The key names as C strings, made once.
+static KEY_NAMES: Lazy<Vec<CString>> = Lazy::new(|| {
+    crate::KEYS
+        .iter()
+        .filter_map(|k| CString::new(k.name).ok())
+        .collect()
+});

@@ -1,6 +1,9 @@
 //! Status codes: fixed numbers that never change meaning; 0 is success.
 
+use super::boundary::guard_value;
 use crate::ErrorKind;
+use once_cell::sync::Lazy;
+use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 
 /// The result of every fallible function. The numbers are part of the ABI and never renumbered;
@@ -38,6 +41,8 @@ pub enum LucidStatus {
     Internal = 13,
     /// The server's TLS certificate could not be verified, or the TLS handshake failed; not retried.
     Tls = 14,
+    /// A caller's buffer was too small for the result; the size needed was written instead.
+    BufferTooSmall = 15,
 }
 
 impl From<ErrorKind> for LucidStatus {
@@ -49,43 +54,90 @@ impl From<ErrorKind> for LucidStatus {
             ErrorKind::InsecureUrl => LucidStatus::InsecureUrl,
             ErrorKind::Transport => LucidStatus::Transport,
             ErrorKind::Timeout => LucidStatus::Timeout,
+            ErrorKind::Tls => LucidStatus::Tls,
             ErrorKind::CredentialsRejected => LucidStatus::CredentialsRejected,
             ErrorKind::TokenEndpoint => LucidStatus::TokenEndpoint,
             ErrorKind::Protocol => LucidStatus::Protocol,
             ErrorKind::TooLarge => LucidStatus::TooLarge,
-            ErrorKind::Tls => LucidStatus::Tls,
-            _ => LucidStatus::Internal,
+            ErrorKind::Internal => LucidStatus::Internal,
         }
     }
 }
 
 impl LucidStatus {
-    /// The constant's name as C sees it, NUL-terminated.
-    fn name(code: i32) -> &'static str {
-        match code {
-            0 => "LUCID_STATUS_OK\0",
-            1 => "LUCID_STATUS_NULL_ARGUMENT\0",
-            2 => "LUCID_STATUS_INVALID_UTF8\0",
-            3 => "LUCID_STATUS_INVALID_ARGUMENT\0",
-            4 => "LUCID_STATUS_CONFIG\0",
-            5 => "LUCID_STATUS_IO\0",
-            6 => "LUCID_STATUS_INSECURE_URL\0",
-            7 => "LUCID_STATUS_TRANSPORT\0",
-            8 => "LUCID_STATUS_TIMEOUT\0",
-            9 => "LUCID_STATUS_CREDENTIALS_REJECTED\0",
-            10 => "LUCID_STATUS_TOKEN_ENDPOINT\0",
-            11 => "LUCID_STATUS_PROTOCOL\0",
-            12 => "LUCID_STATUS_TOO_LARGE\0",
-            13 => "LUCID_STATUS_INTERNAL\0",
-            14 => "LUCID_STATUS_TLS\0",
-            _ => "LUCID_STATUS_UNKNOWN\0",
+    /// Every status, in number order: `ALL[n]` is the status numbered `n` (a test checks this
+    /// and that the header names no other).
+    pub const ALL: [LucidStatus; 16] = [
+        LucidStatus::Ok,
+        LucidStatus::NullArgument,
+        LucidStatus::InvalidUtf8,
+        LucidStatus::InvalidArgument,
+        LucidStatus::Config,
+        LucidStatus::Io,
+        LucidStatus::InsecureUrl,
+        LucidStatus::Transport,
+        LucidStatus::Timeout,
+        LucidStatus::CredentialsRejected,
+        LucidStatus::TokenEndpoint,
+        LucidStatus::Protocol,
+        LucidStatus::TooLarge,
+        LucidStatus::Internal,
+        LucidStatus::Tls,
+        LucidStatus::BufferTooSmall,
+    ];
+}
+
+/// `LUCID_STATUS_<NAME>` for each status, in number order, derived from the variant names as
+/// cbindgen derives the header's (`BufferTooSmall` is `LUCID_STATUS_BUFFER_TOO_SMALL`).
+static NAMES: Lazy<Vec<CString>> = Lazy::new(|| {
+    LucidStatus::ALL
+        .iter()
+        .filter_map(|s| {
+            CString::new(format!(
+                "LUCID_STATUS_{}",
+                screaming_snake(&format!("{s:?}"))
+            ))
+            .ok()
+        })
+        .collect()
+});
+
+fn screaming_snake(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
         }
+        out.push(c.to_ascii_uppercase());
     }
+    out
 }
 
 /// The name of a status constant, e.g. `"LUCID_STATUS_TIMEOUT"`; `"LUCID_STATUS_UNKNOWN"` for a
 /// number that is not a status. The string is static: never free it.
 #[no_mangle]
 pub extern "C" fn lucid_status_name(status: i32) -> *const c_char {
-    LucidStatus::name(status).as_ptr().cast()
+    guard_value(UNKNOWN.as_ptr(), || {
+        usize::try_from(status)
+            .ok()
+            .and_then(|n| NAMES.get(n))
+            .map_or(UNKNOWN.as_ptr(), |name| name.as_ptr())
+    })
+}
+
+const UNKNOWN: &CStr = c"LUCID_STATUS_UNKNOWN";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_in_number_order_and_names_follow_the_variants() {
+        for (n, status) in LucidStatus::ALL.iter().enumerate() {
+            assert_eq!(*status as i32 as usize, n);
+        }
+        assert_eq!(NAMES[15].to_str(), Ok("LUCID_STATUS_BUFFER_TOO_SMALL"));
+        assert_eq!(NAMES[1].to_str(), Ok("LUCID_STATUS_NULL_ARGUMENT"));
+        assert_eq!(NAMES[14].to_str(), Ok("LUCID_STATUS_TLS"));
+    }
 }
