@@ -1,4 +1,4 @@
-# make bench: lucidauth against the alternatives (issue 6); the figures are in BENCHMARKS.md.
+# make bench: lucidauth against the alternatives; the figures are in BENCHMARKS.md.
 # Never part of `make test`. Included from the Makefile (`include mk/bench.mk`).
 #
 #   make bench                 build the release library and the bench programs, run them all

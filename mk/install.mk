@@ -1,4 +1,4 @@
-# make install, make uninstall (issue 7). Included at the end of the Makefile.
+# make install, make uninstall. Included at the end of the Makefile.
 #
 #   make install   [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include] [DESTDIR=]
 #   make uninstall (with the same variables)

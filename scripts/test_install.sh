@@ -1,5 +1,5 @@
 #!/bin/sh
-# The install test (issue 7), run by `make test` from the repository root:
+# The install test, run by `make test` from the repository root:
 #   make install into a temporary prefix; check the files, the links, the SONAME, the exported
 #   symbols and the versions; build tests/install/smoke.c against the installed library with
 #   pkg-config (shared, then static) and with CMake (find_package, lucidauth::lucidauth) and run

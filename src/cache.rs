@@ -4,19 +4,25 @@
 //! network. When a token is stale, one caller fetches while the others wait for, and share, that
 //! one result.
 
+use crate::clock::Clock;
 use crate::error::Result;
 use crate::token::Token;
+use crate::token_source::TokenSource;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
+/// The front of a client's token pipeline: tokens kept in memory, per scope, in front of the
+/// source that fetches them.
 #[derive(Debug)]
 pub struct TokenCache {
     /// The slot of the client's own scope, reached without the map.
     default: (String, Arc<Slot>),
     slots: RwLock<HashMap<String, Arc<Slot>>>,
+    source: Box<dyn TokenSource>,
+    clock: Arc<dyn Clock>,
 }
 
 /// Source of generation numbers, unique in the process: a generation names one value of one
@@ -41,42 +47,37 @@ struct Slot {
 }
 
 impl TokenCache {
-    pub fn new(default_scope: &str) -> Self {
+    pub fn new(default_scope: &str, source: Box<dyn TokenSource>, clock: Arc<dyn Clock>) -> Self {
         TokenCache {
             default: (default_scope.to_string(), Arc::default()),
             slots: RwLock::default(),
+            source,
+            clock,
         }
     }
 
-    /// Runs `f` on the token for `scope` when it is fresh at `now()`, without any shared write.
-    pub fn with_fresh<R>(
-        &self,
-        scope: &str,
-        now: Instant,
-        f: &mut dyn FnMut(&Token) -> R,
-    ) -> Option<R> {
-        self.with_slot(scope, |slot| slot.with_fresh(now, f))
+    /// Runs `f` on the token for `scope` when it is fresh, without any shared write; `None` when
+    /// there is no fresh one.
+    pub fn read<R>(&self, scope: &str, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
+        let now = self.clock.now();
+        self.with_slot(scope, |slot| slot.read(now, f))
     }
 
-    /// The token for `scope`: the cached one while fresh at `now()`, else the one `fetch` gets.
-    pub fn get(
-        &self,
-        scope: &str,
-        now: &dyn Fn() -> Instant,
-        fetch: &dyn Fn() -> Result<Token>,
-    ) -> Result<Arc<Token>> {
-        self.with_slot(scope, |slot| slot.get(now, fetch))
+    /// The token for `scope`: the cached one while fresh, else one from the source.
+    pub fn get(&self, scope: &str) -> Result<Arc<Token>> {
+        self.with_slot(scope, |slot| slot.get(scope, &*self.clock, &*self.source))
     }
 
-    /// Drops the token for `scope` if it is still `rejected`, so that callers who all saw the same
-    /// rejection cause one new fetch, not one each.
-    pub fn invalidate(&self, scope: &str, rejected: &Token) {
+    /// The API refused `rejected`: drop it here if it is still the current token (so that callers
+    /// who all saw the same rejection cause one new fetch, not one each) and in the source.
+    pub fn reject(&self, scope: &str, rejected: &Token) {
         self.with_slot(scope, |slot| {
             slot.replace(
                 |current| current.is_some_and(|t| t.secret() == rejected.secret()),
                 None,
             )
-        })
+        });
+        self.source.reject(scope, rejected);
     }
 
     /// Runs `f` on the slot of `scope`: the client's own without the map (and without touching
@@ -97,19 +98,15 @@ impl TokenCache {
 }
 
 impl Slot {
-    /// The cached token while fresh at `now()`, else the one `fetch` gets (or the result of the
-    /// fetch another caller ran while this one waited).
-    fn get(
-        &self,
-        now: &dyn Fn() -> Instant,
-        fetch: &dyn Fn() -> Result<Token>,
-    ) -> Result<Arc<Token>> {
-        if let Some(token) = self.fresh(now()) {
+    /// The cached token while fresh, else the one `source` fetches (or the result of the fetch
+    /// another caller ran while this one waited).
+    fn get(&self, scope: &str, clock: &dyn Clock, source: &dyn TokenSource) -> Result<Arc<Token>> {
+        if let Some(token) = self.fresh(clock.now()) {
             return Ok(token);
         }
         let seen = self.fetches.load(Ordering::Acquire);
         let mut last_error = lock(&self.fetch);
-        if let Some(token) = self.fresh(now()) {
+        if let Some(token) = self.fresh(clock.now()) {
             return Ok(token);
         }
         if self.fetches.load(Ordering::Acquire) != seen {
@@ -121,7 +118,10 @@ impl Slot {
                 return Ok(token);
             }
         }
-        let result = fetch().map(Arc::new);
+        crate::log::debug(&format!(
+            "no fresh token for scope '{scope}' in memory; fetching"
+        ));
+        let result = source.fetch(scope).map(Arc::new);
         match &result {
             Ok(token) => {
                 self.replace(|_| true, Some(token.clone()));
@@ -150,7 +150,7 @@ impl Slot {
         }
     }
 
-    fn with_fresh<R>(&self, now: Instant, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
+    fn read<R>(&self, now: Instant, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
         let generation = self.generation.load(Ordering::Acquire);
         if generation != 0 {
             let hit = SEEN.with(|seen| {
@@ -195,85 +195,107 @@ fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{Clock, ManualClock};
+    use crate::clock::ManualClock;
     use crate::error::{Error, ErrorKind};
     use std::sync::atomic::AtomicUsize;
     use std::sync::Barrier;
     use std::time::Duration;
 
-    #[test]
-    fn one_fetch_per_expiry_and_one_before_the_refresh_time() {
-        let cache = TokenCache::new("");
-        let clock = ManualClock::new();
-        let fetches = AtomicUsize::new(0);
-        let fetch = || {
-            let n = fetches.fetch_add(1, Ordering::SeqCst);
+    /// Hands out "t0", "t1", ... valid for an hour from its clock's now, or fails when `down`.
+    #[derive(Debug)]
+    struct Numbered {
+        clock: Arc<ManualClock>,
+        fetches: Arc<AtomicUsize>,
+        prefix: &'static str,
+        down: bool,
+    }
+
+    impl TokenSource for Numbered {
+        fn fetch(&self, _scope: &str) -> Result<Token> {
+            let n = self.fetches.fetch_add(1, Ordering::SeqCst);
+            if self.down {
+                std::thread::sleep(Duration::from_millis(300));
+                return Err(Error::new(ErrorKind::Transport, "down"));
+            }
             Ok(Token::new(
-                &format!("t{n}"),
-                clock.now(),
+                &format!("{}{n}", self.prefix),
+                self.clock.moment(),
                 Duration::from_secs(3600),
                 Duration::from_secs(300),
             )
             .unwrap())
+        }
+    }
+
+    fn cache(prefix: &'static str, down: bool) -> (TokenCache, Arc<ManualClock>, Arc<AtomicUsize>) {
+        let clock = Arc::new(ManualClock::new());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let source = Numbered {
+            clock: clock.clone(),
+            fetches: fetches.clone(),
+            prefix,
+            down,
         };
-        let now = || clock.now();
+        (
+            TokenCache::new("", Box::new(source), clock.clone()),
+            clock,
+            fetches,
+        )
+    }
+
+    fn secret(cache: &TokenCache, scope: &str) -> String {
+        cache.get(scope).unwrap().secret().to_string()
+    }
+
+    #[test]
+    fn one_fetch_per_expiry_and_one_before_the_refresh_time() {
+        let (cache, clock, fetches) = cache("t", false);
         for _ in 0..100 {
-            assert_eq!(cache.get("", &now, &fetch).unwrap().secret(), "t0");
+            assert_eq!(secret(&cache, ""), "t0");
         }
         clock.advance(Duration::from_secs(3300) - Duration::from_nanos(1));
-        assert_eq!(cache.get("", &now, &fetch).unwrap().secret(), "t0");
+        assert_eq!(secret(&cache, ""), "t0");
         clock.advance(Duration::from_nanos(1));
-        assert_eq!(cache.get("", &now, &fetch).unwrap().secret(), "t1");
-        assert_eq!(cache.get("other", &now, &fetch).unwrap().secret(), "t2");
+        assert_eq!(secret(&cache, ""), "t1");
+        assert_eq!(secret(&cache, "other"), "t2");
         assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 
     #[test]
     fn the_per_thread_copy_never_outlives_a_change() {
-        let (a, b) = (TokenCache::new(""), TokenCache::new(""));
-        let now = Instant::now();
-        let token =
-            |v: &str| Ok(Token::new(v, now, Duration::from_secs(3600), Duration::ZERO).unwrap());
-        let read = |c: &TokenCache| c.with_fresh("", now, &mut |t| t.secret().to_string());
+        let (a, clock, _) = cache("a", false);
+        let (b, _, _) = cache("b", false);
+        let read = |c: &TokenCache| c.read("", &mut |t| t.secret().to_string());
         assert_eq!(read(&a), None);
-        let a0 = a.get("", &|| now, &|| token("a0")).unwrap();
-        b.get("", &|| now, &|| token("b0")).unwrap();
+        let a0 = a.get("").unwrap();
+        b.get("").unwrap();
         // One thread reading two caches in turn: each answer is its own cache's.
         for _ in 0..3 {
             assert_eq!(read(&a).as_deref(), Some("a0"));
             assert_eq!(read(&b).as_deref(), Some("b0"));
         }
-        a.invalidate("", &a0);
+        a.reject("", &a0);
         assert_eq!(
             read(&a),
             None,
             "a dropped token is not served from the thread's copy"
         );
-        a.get("", &|| now, &|| token("a1")).unwrap();
+        assert_eq!(secret(&a, ""), "a1");
         assert_eq!(read(&a).as_deref(), Some("a1"));
-        assert_eq!(
-            a.with_fresh("", now + Duration::from_secs(3600), &mut |_| ()),
-            None,
-            "stale"
-        );
-        assert_eq!(a.with_fresh("other", now, &mut |_| ()), None);
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(a.read("", &mut |_| ()), None, "stale");
+        assert_eq!(a.read("other", &mut |_| ()), None);
     }
 
     #[test]
     fn waiters_share_one_fetch_and_its_error() {
-        let cache = TokenCache::new("");
-        let fetches = AtomicUsize::new(0);
+        let (cache, _, fetches) = cache("t", true);
         let barrier = Barrier::new(16);
-        let fetch = || {
-            fetches.fetch_add(1, Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(300));
-            Err(Error::new(ErrorKind::Transport, "down"))
-        };
         std::thread::scope(|s| {
             for _ in 0..16 {
                 s.spawn(|| {
                     barrier.wait();
-                    let e = cache.get("", &Instant::now, &fetch).unwrap_err();
+                    let e = cache.get("").unwrap_err();
                     assert_eq!(e.message(), "down");
                 });
             }

@@ -1,4 +1,5 @@
-//! A client: credentials, one HTTP agent and the token cache. Safe to share between threads.
+//! A client: credentials, one HTTP agent and the token pipeline it composes (memory, then the
+//! shared cache when configured, then the token endpoint). Safe to share between threads.
 
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
@@ -10,11 +11,12 @@ use crate::log;
 use crate::redis_cache::RedisStore;
 use crate::response::Response;
 use crate::retry::judge_exchange;
-use crate::shared_cache::{Key, SharedCache, Store};
-use crate::token::{self, Token};
-use crate::transport::{Exchange, RawResponse, Transport, MAX_TOKEN_RESPONSE};
+use crate::shared_cache::{SharedCache, Store};
+use crate::token::Token;
+use crate::token_endpoint::TokenEndpoint;
+use crate::token_source::TokenSource;
+use crate::transport::{Exchange, Transport};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 /// Headers the client sets itself and a caller may not override.
 const RESERVED_HEADERS: &[&str] = &[
@@ -32,11 +34,10 @@ const IDEMPOTENT: &[&str] = &["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"
 #[derive(Debug)]
 pub struct Client {
     creds: Arc<Credentials>,
-    transport: Transport,
-    cache: TokenCache,
-    /// Behind the in-memory cache: tokens shared with other processes, when configured.
-    shared: Option<SharedCache>,
-    clock: Arc<dyn Clock>,
+    transport: Arc<Transport>,
+    /// The token pipeline's front: memory, then the shared cache (when configured), then the
+    /// token endpoint.
+    tokens: TokenCache,
 }
 
 impl Client {
@@ -46,24 +47,29 @@ impl Client {
 
     /// A client whose token expiry follows `clock` (tests move a [`crate::ManualClock`]).
     pub fn with_clock(creds: Credentials, clock: Arc<dyn Clock>) -> Result<Self> {
+        let creds = Arc::new(creds);
+        let transport = Arc::new(Transport::new(&creds)?);
+        let endpoint = TokenEndpoint::new(creds.clone(), transport.clone(), clock.clone());
+        let source: Box<dyn TokenSource> = match shared_store(&creds)? {
+            Some(store) => Box::new(SharedCache::new(
+                store,
+                Box::new(endpoint),
+                &creds,
+                clock.clone(),
+            )),
+            None => Box::new(endpoint),
+        };
+        let default_scope = creds.scope.as_deref().unwrap_or("");
         Ok(Client {
-            transport: Transport::new(&creds)?,
-            shared: shared_cache(&creds)?,
-            cache: TokenCache::new(creds.scope.as_deref().unwrap_or("")),
-            creds: Arc::new(creds),
-            clock,
+            tokens: TokenCache::new(default_scope, source, clock),
+            creds,
+            transport,
         })
-    }
-
-    pub fn credentials(&self) -> &Credentials {
-        &self.creds
     }
 
     /// A fresh access token for `scope`: `None` is the configured scope, `Some("")` asks for none.
     pub fn access_token(&self, scope: Option<&str>) -> Result<Arc<Token>> {
-        let scope = self.scope(scope);
-        self.cache
-            .get(scope, &|| self.clock.now(), &|| self.fetch(scope))
+        self.tokens.get(self.scope(scope))
     }
 
     /// Runs `f` on a fresh access token for `scope` (as `access_token`), without handing out a
@@ -74,10 +80,10 @@ impl Client {
         mut f: impl FnMut(&Token) -> R,
     ) -> Result<R> {
         let scope = self.scope(scope);
-        if let Some(r) = self.cache.with_fresh(scope, self.clock.now(), &mut f) {
+        if let Some(r) = self.tokens.read(scope, &mut f) {
             return Ok(r);
         }
-        self.access_token(Some(scope)).map(|t| f(&t))
+        self.tokens.get(scope).map(|t| f(&t))
     }
 
     /// Sends `method path` to the API with the token (and api key), and returns the answer
@@ -113,10 +119,7 @@ impl Client {
             "{method} {}: 401, fetching a new token and sending once more",
             without_query(path)
         ));
-        self.cache.invalidate(self.scope(None), &token);
-        if let Some(shared) = &self.shared {
-            shared.invalidate(&self.key(self.scope(None)), &token);
-        }
+        self.tokens.reject(self.scope(None), &token);
         let token = self.access_token(None)?;
         self.send_api(method, &url, headers, body, &token)
     }
@@ -161,84 +164,12 @@ impl Client {
     fn scope<'a>(&'a self, scope: Option<&'a str>) -> &'a str {
         scope.or(self.creds.scope.as_deref()).unwrap_or("")
     }
-
-    fn key(&self, scope: &str) -> Key {
-        Key::new(&self.creds.token_url, &self.creds.client_id, scope)
-    }
-
-    /// A token from the shared cache when there is one, else from the token endpoint.
-    fn fetch(&self, scope: &str) -> Result<Token> {
-        match &self.shared {
-            Some(shared) => shared.get(&self.key(scope), self.clock.now(), &|| {
-                self.fetch_remote(scope)
-            }),
-            None => self.fetch_remote(scope).map(|(token, _)| token),
-        }
-    }
-
-    /// One token fetch, with retries; expiry counts from when the successful attempt was sent
-    /// (returned as wall-clock time too, for the shared cache).
-    fn fetch_remote(&self, scope: &str) -> Result<(Token, SystemTime)> {
-        let request = token::build_request(&self.creds, Some(scope));
-        let headers: Vec<(&str, &str)> = request
-            .headers
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .collect();
-        let what = format!("token request to {}", without_query(&request.url));
-        let started = Instant::now();
-        let mut sent_at = self.clock.now();
-        let mut sent_wall = SystemTime::now();
-        let raw: RawResponse = self
-            .creds
-            .retry
-            .run(
-                &what,
-                |time_left| {
-                    sent_at = self.clock.now();
-                    sent_wall = SystemTime::now();
-                    self.transport.send(&Exchange {
-                        method: "POST",
-                        url: &request.url,
-                        headers: &headers,
-                        body: &request.body,
-                        max_body: MAX_TOKEN_RESPONSE,
-                        time_left,
-                    })
-                },
-                |outcome| judge_exchange(outcome, true),
-            )
-            .map_err(|e| e.context("token request"))?;
-        let result = token::parse_response(
-            raw.status,
-            &raw.body,
-            sent_at,
-            self.creds.refresh_margin,
-            &|s| self.scrub(s),
-        );
-        log::info(&format!(
-            "{what} for scope '{scope}': HTTP {} in {} ms{}",
-            raw.status,
-            started.elapsed().as_millis(),
-            if result.is_ok() { "" } else { " (failed)" }
-        ));
-        result.map(|token| (token, sent_wall))
-    }
-
-    /// Replaces any secret of these credentials in server-supplied text.
-    fn scrub(&self, text: &str) -> String {
-        let mut out = text.replace(self.creds.client_secret.expose(), "<redacted>");
-        if let Some(key) = &self.creds.api_key {
-            out = out.replace(key.expose(), "<redacted>");
-        }
-        out
-    }
 }
 
-/// The shared cache the credentials ask for: Redis with `cache_url`, else a directory with
-/// `use_cache`. Others wait for a fetch at most the retry deadline; a Redis lock's lease outlives
-/// a fetch that takes that long.
-fn shared_cache(creds: &Credentials) -> Result<Option<SharedCache>> {
+/// The store of the shared cache the credentials ask for: Redis with `cache_url`, else a
+/// directory with `use_cache`. A Redis lock's lease outlives a fetch that takes the whole retry
+/// deadline.
+fn shared_store(creds: &Credentials) -> Result<Option<Box<dyn Store>>> {
     let wait = creds.retry.deadline;
     let store: Box<dyn Store> = if let Some(url) = &creds.cache_url {
         Box::new(
@@ -262,5 +193,5 @@ fn shared_cache(creds: &Credentials) -> Result<Option<SharedCache>> {
     } else {
         return Ok(None);
     };
-    Ok(Some(SharedCache::new(store, creds.refresh_margin, wait)))
+    Ok(Some(store))
 }

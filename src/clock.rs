@@ -1,17 +1,44 @@
-//! Time as the token cache sees it. Tests move a [`ManualClock`] instead of waiting for a token's
-//! real lifetime.
+//! Time as the token pipeline sees it: a monotonic clock for when a token goes stale in this
+//! process, and wall time for what must be compared across processes or with a server's claims
+//! (a shared cache entry's expiry, a JWT's `exp`). Every expiry decision reads one [`Clock`], so
+//! tests move a [`ManualClock`] instead of waiting for a token's real lifetime.
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-/// A monotonic clock.
-pub trait Clock: Send + Sync + Debug {
-    fn now(&self) -> Instant;
+/// One moment read from a clock, on both of its scales.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Moment {
+    pub instant: Instant,
+    pub wall: SystemTime,
 }
 
-/// The real monotonic clock. (`CLOCK_MONOTONIC_COARSE` was tried for the cached read: turning it
-/// into an `Instant` cost what it saved; see BENCHMARKS.md.)
+impl Moment {
+    /// This moment moved forward by `by` on both scales.
+    pub fn after(&self, by: Duration) -> Moment {
+        Moment {
+            instant: self.instant + by,
+            wall: self.wall + by,
+        }
+    }
+}
+
+/// A clock: monotonic time and wall time that move together.
+pub trait Clock: Send + Sync + Debug {
+    fn now(&self) -> Instant;
+    fn wall(&self) -> SystemTime;
+
+    fn moment(&self) -> Moment {
+        Moment {
+            instant: self.now(),
+            wall: self.wall(),
+        }
+    }
+}
+
+/// The real clocks. (`CLOCK_MONOTONIC_COARSE` was tried for the cached read: turning it into an
+/// `Instant` cost what it saved; see BENCHMARKS.md.)
 #[derive(Debug, Default)]
 pub struct SystemClock;
 
@@ -19,19 +46,26 @@ impl Clock for SystemClock {
     fn now(&self) -> Instant {
         Instant::now()
     }
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
-/// A clock that stands still until moved forward with [`ManualClock::advance`].
+/// A clock that stands still until moved forward with [`ManualClock::advance`]; its wall time
+/// starts at the real wall time and moves with it.
 #[derive(Debug)]
 pub struct ManualClock {
-    start: Instant,
+    start: Moment,
     offset_nanos: AtomicU64,
 }
 
 impl ManualClock {
     pub fn new() -> Self {
         ManualClock {
-            start: Instant::now(),
+            start: Moment {
+                instant: Instant::now(),
+                wall: SystemTime::now(),
+            },
             offset_nanos: AtomicU64::new(0),
         }
     }
@@ -40,6 +74,10 @@ impl ManualClock {
     pub fn advance(&self, by: Duration) {
         let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         self.offset_nanos.fetch_add(nanos, Ordering::SeqCst);
+    }
+
+    fn offset(&self) -> Duration {
+        Duration::from_nanos(self.offset_nanos.load(Ordering::SeqCst))
     }
 }
 
@@ -51,6 +89,9 @@ impl Default for ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        self.start + Duration::from_nanos(self.offset_nanos.load(Ordering::SeqCst))
+        self.start.instant + self.offset()
+    }
+    fn wall(&self) -> SystemTime {
+        self.start.wall + self.offset()
     }
 }

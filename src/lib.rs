@@ -2,6 +2,8 @@
 //! Lucidworks AI identity endpoint, kept fresh and shared between threads, and authorized API
 //! calls made with them. The Rust API is here; `ffi` exposes it to C.
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 mod cache;
 mod client;
 pub mod clock;
@@ -21,10 +23,12 @@ mod retry;
 mod secret;
 mod shared_cache;
 pub mod token;
+mod token_endpoint;
+mod token_source;
 mod transport;
 
 pub use client::Client;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, Moment, SystemClock};
 pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams};
 pub use credentials_file::{
     default_path, discover, discover_with, from_file, from_ini_str, DEFAULT_PROFILE,

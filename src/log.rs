@@ -2,6 +2,7 @@
 //! program installs (the C callback). Callers pass messages that already hold no secrets.
 
 use once_cell::sync::Lazy;
+use std::io::Write;
 use std::sync::{Arc, RwLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,7 +64,9 @@ pub fn set_sink(sink: Option<(Sink, Level)>) {
 /// Writes `message` to stderr and the sink, where `level` is enabled for them.
 pub fn log(level: Level, message: &str) {
     if STDERR_LEVEL.is_some_and(|t| level <= t) {
-        eprintln!("lucidauth: {}: {message}", level.name());
+        // A closed or broken stderr must never fail (or panic) the call that logs.
+        let line = format!("lucidauth: {}: {message}\n", level.name());
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }
     // The sink runs under the read lock, so that once `set_sink` returns the old sink is
     // no longer running anywhere (a C program may free what its callback uses).
@@ -81,4 +84,8 @@ pub fn warn(message: &str) {
 
 pub fn info(message: &str) {
     log(Level::Info, message);
+}
+
+pub fn debug(message: &str) {
+    log(Level::Debug, message);
 }

@@ -28,8 +28,4 @@ impl Response {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
-
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
 }

@@ -1,14 +1,19 @@
 //! Tokens shared between processes (and hosts): one entry per (token URL, client id, scope) in
 //! a store, and a lock per entry so that one process fetches while the others wait, then read
 //! what it stored. The in-memory cache stays in front: this is reached only when it is stale.
+//! Entries carry wall-clock expiry, the only time other processes share.
 
+use crate::clock::{Clock, Moment};
+use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::secret::Secret;
 use crate::token::Token;
+use crate::token_source::TokenSource;
 use serde_json::{json, Value};
 use std::fmt::Debug;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Names one entry: a hash of what identifies the token (never the secret), plus those values
 /// themselves so that an entry of other credentials that shares the name is recognised.
@@ -48,14 +53,22 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The entry for `token`, sent at `sent_at` (wall clock).
-    pub fn new(token: &Token, sent_at: SystemTime) -> Entry {
-        let lifetime_ms = u64::try_from(token.lifetime().as_millis()).unwrap_or(u64::MAX);
+    /// The entry for `token`.
+    pub fn new(token: &Token) -> Entry {
         Entry {
             token: Secret::new(token.secret()),
-            expires_at_ms: millis(sent_at).saturating_add(lifetime_ms),
-            lifetime_ms,
+            expires_at_ms: millis(token.expires_at().wall),
+            lifetime_ms: u64::try_from(token.lifetime().as_millis()).unwrap_or(u64::MAX),
         }
+    }
+
+    /// The token of this entry as seen `now`, while it is fresh under the margin rule; `None`
+    /// when it is stale, or could not be a token.
+    pub fn to_token(&self, now: Moment, margin: Duration) -> Option<Token> {
+        let left = Duration::from_millis(self.expires_at_ms.saturating_sub(millis(now.wall)));
+        let lifetime = Duration::from_millis(self.lifetime_ms);
+        Token::expiring(self.token.expose(), lifetime, now.after(left), margin)
+            .filter(|t| t.is_fresh(now.instant))
     }
 
     /// How long from `now` the token stays fresh under the margin rule (zero: stale).
@@ -121,53 +134,90 @@ pub trait Store: Send + Sync + Debug {
     fn remove_if(&self, key: &Key, token: &str) -> Result<()>;
 }
 
-/// A store and the rules for using it.
+/// A token source in front of another (the token endpoint): tokens are read from the store while
+/// fresh; else one process fetches, under the store's lock, and stores what it got.
 #[derive(Debug)]
 pub struct SharedCache {
     store: Box<dyn Store>,
+    upstream: Box<dyn TokenSource>,
+    token_url: String,
+    client_id: String,
     margin: Duration,
+    /// How long to wait for another process's fetch.
     lock_wait: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl SharedCache {
-    pub fn new(store: Box<dyn Store>, margin: Duration, lock_wait: Duration) -> Self {
+    pub fn new(
+        store: Box<dyn Store>,
+        upstream: Box<dyn TokenSource>,
+        creds: &Credentials,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         SharedCache {
             store,
-            margin,
-            lock_wait,
+            upstream,
+            token_url: creds.token_url.clone(),
+            client_id: creds.client_id.clone(),
+            margin: creds.refresh_margin,
+            lock_wait: creds.retry.deadline,
+            clock,
         }
     }
 
-    /// The stored token for `key` while fresh; else one `fetch` gets, under the lock, and stores.
-    /// `fetch` returns the token and when its request was sent. A store that fails is warned
-    /// about and bypassed: the caller gets a token all the same.
-    pub fn get(
-        &self,
-        key: &Key,
-        now: Instant,
-        fetch: &dyn Fn() -> Result<(Token, SystemTime)>,
-    ) -> Result<Token> {
-        match self.load_fresh(key, now) {
-            Ok(Some(token)) => return Ok(token),
+    fn key(&self, scope: &str) -> Key {
+        Key::new(&self.token_url, &self.client_id, scope)
+    }
+
+    fn load_fresh(&self, key: &Key) -> Result<Option<Token>> {
+        let entry = self.store.load(key)?;
+        // An entry whose token could not be a token is treated as absent, and replaced.
+        Ok(entry.and_then(|e| e.to_token(self.clock.moment(), self.margin)))
+    }
+
+    /// A store that fails is warned about and bypassed: the caller gets a token all the same.
+    fn bypass(&self, error: Error, scope: &str) -> Result<Token> {
+        log::warn(&format!(
+            "shared token cache unavailable ({}); fetching directly",
+            error.message()
+        ));
+        self.upstream.fetch(scope)
+    }
+}
+
+impl TokenSource for SharedCache {
+    fn fetch(&self, scope: &str) -> Result<Token> {
+        let key = self.key(scope);
+        match self.load_fresh(&key) {
+            Ok(Some(token)) => {
+                log::debug(&format!(
+                    "token for scope '{scope}' read from the shared cache"
+                ));
+                return Ok(token);
+            }
             Ok(None) => {}
-            Err(e) => return self.bypass(e, fetch),
+            Err(e) => return self.bypass(e, scope),
         }
-        let held = match self.store.lock(key, self.lock_wait) {
+        let held = match self.store.lock(&key, self.lock_wait) {
             Ok(Some(held)) => held,
             Ok(None) => {
                 log::warn("shared token cache: the fetch lock was not released in time; fetching without it");
-                return fetch().map(|(token, _)| token);
+                return self.upstream.fetch(scope);
             }
-            Err(e) => return self.bypass(e, fetch),
+            Err(e) => return self.bypass(e, scope),
         };
         // Whoever held the lock before us may have stored a fresh token.
-        if let Ok(Some(token)) = self.load_fresh(key, Instant::now()) {
+        if let Ok(Some(token)) = self.load_fresh(&key) {
+            log::debug(&format!(
+                "token for scope '{scope}' stored by another process while this one waited"
+            ));
             return Ok(token);
         }
-        let (token, sent_at) = fetch()?;
-        let entry = Entry::new(&token, sent_at);
-        let fresh = entry.fresh_for(self.margin, SystemTime::now());
-        if let Err(e) = self.store.save(key, &entry, fresh) {
+        let token = self.upstream.fetch(scope)?;
+        let entry = Entry::new(&token);
+        let fresh = entry.fresh_for(self.margin, self.clock.wall());
+        if let Err(e) = self.store.save(&key, &entry, fresh) {
             log::warn(&format!(
                 "shared token cache: cannot store the token: {}",
                 e.message()
@@ -177,44 +227,15 @@ impl SharedCache {
         Ok(token)
     }
 
-    /// Drops the entry of `key` if it still holds `rejected`.
-    pub fn invalidate(&self, key: &Key, rejected: &Token) {
-        if let Err(e) = self.store.remove_if(key, rejected.secret()) {
+    /// Drops the entry if it still holds `rejected`.
+    fn reject(&self, scope: &str, rejected: &Token) {
+        if let Err(e) = self.store.remove_if(&self.key(scope), rejected.secret()) {
             log::warn(&format!(
                 "shared token cache: cannot drop a rejected token: {}",
                 e.message()
             ));
         }
-    }
-
-    fn load_fresh(&self, key: &Key, now: Instant) -> Result<Option<Token>> {
-        let Some(entry) = self.store.load(key)? else {
-            return Ok(None);
-        };
-        let fresh_for = entry.fresh_for(self.margin, SystemTime::now());
-        if fresh_for.is_zero() {
-            return Ok(None);
-        }
-        let lifetime = Duration::from_millis(entry.lifetime_ms);
-        // An entry whose token could not be a token is treated as absent, and replaced.
-        Ok(Token::fresh_for(
-            entry.token.expose(),
-            lifetime,
-            fresh_for,
-            now,
-        ))
-    }
-
-    fn bypass(
-        &self,
-        error: Error,
-        fetch: &dyn Fn() -> Result<(Token, SystemTime)>,
-    ) -> Result<Token> {
-        log::warn(&format!(
-            "shared token cache unavailable ({}); fetching directly",
-            error.message()
-        ));
-        fetch().map(|(token, _)| token)
+        self.upstream.reject(scope, rejected);
     }
 }
 

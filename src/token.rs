@@ -1,5 +1,6 @@
 //! The token endpoint: the exact request each configuration sends, and the reading of its answer.
 
+use crate::clock::Moment;
 use crate::credentials::{ClientAuth, Credentials, TokenParams};
 use crate::error::{Error, ErrorKind, Result};
 use crate::form;
@@ -14,12 +15,13 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
 /// Longer lifetimes are cut to this, so that a lying server cannot pin a token forever.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// An access token and when it goes stale.
+/// An access token, when it goes stale (is renewed) and when it really expires.
 #[derive(Clone, Debug)]
 pub struct Token {
     value: Secret,
     lifetime: Duration,
     stale_at: Instant,
+    expires_at: Moment,
 }
 
 /// Whether `value` can be a token: non-empty, only visible ASCII (0x21..=0x7e), so that it fits an
@@ -29,31 +31,32 @@ pub fn is_valid_token(value: &str) -> bool {
 }
 
 impl Token {
-    /// A token valid for `lifetime` from `sent_at`, stale `margin` before that (at most half the
-    /// lifetime, so short-lived tokens are still used); `None` unless [`is_valid_token`].
-    pub fn new(
+    /// A token valid for `lifetime` (at most [`MAX_LIFETIME`]) from `sent` (when its request went
+    /// out); `None` unless [`is_valid_token`].
+    pub fn new(value: &str, sent: Moment, lifetime: Duration, margin: Duration) -> Option<Self> {
+        let lifetime = lifetime.min(MAX_LIFETIME);
+        Self::expiring(value, lifetime, sent.after(lifetime), margin)
+    }
+
+    /// A token of `lifetime` that expires at `expires_at` (read from a shared cache, say); stale
+    /// `margin` before that, but never more than half its lifetime before, so that short-lived
+    /// tokens are still used. `None` unless [`is_valid_token`].
+    pub fn expiring(
         value: &str,
-        sent_at: Instant,
         lifetime: Duration,
+        expires_at: Moment,
         margin: Duration,
     ) -> Option<Self> {
         let lifetime = lifetime.min(MAX_LIFETIME);
         let margin = margin.min(lifetime / 2);
-        Self::fresh_for(value, lifetime, lifetime - margin, sent_at)
-    }
-
-    /// A token known to stay fresh for `fresh_for` from `now` (one read from a shared cache);
-    /// `None` unless [`is_valid_token`].
-    pub(crate) fn fresh_for(
-        value: &str,
-        lifetime: Duration,
-        fresh_for: Duration,
-        now: Instant,
-    ) -> Option<Self> {
         is_valid_token(value).then(|| Token {
             value: Secret::new(value),
-            lifetime: lifetime.min(MAX_LIFETIME),
-            stale_at: now + fresh_for.min(MAX_LIFETIME),
+            lifetime,
+            stale_at: expires_at
+                .instant
+                .checked_sub(margin)
+                .unwrap_or(expires_at.instant),
+            expires_at,
         })
     }
 
@@ -67,6 +70,12 @@ impl Token {
         self.lifetime
     }
 
+    /// When the token really expires, on both clocks.
+    pub fn expires_at(&self) -> Moment {
+        self.expires_at
+    }
+
+    /// Whether the token is still before its refresh time.
     pub fn is_fresh(&self, now: Instant) -> bool {
         now < self.stale_at
     }
@@ -80,7 +89,8 @@ pub struct TokenRequest {
     pub body: Vec<u8>,
 }
 
-/// Builds the request of DESIGN.md for the credentials' `token_params` and `client_auth`.
+/// Builds the token request for the credentials' `token_params` and `client_auth`: by default
+/// the vendors' form (Basic header, parameters in the query), else the RFC 6749 forms.
 pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
     let mut params: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
@@ -125,12 +135,12 @@ fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
 }
 
-/// Reads the token endpoint's answer. `sent_at` is when the request went out: expiry counts from
+/// Reads the token endpoint's answer. `sent` is when the request went out: expiry counts from
 /// there. Text from the server ends up in messages only after `scrub` removed any secret.
 pub fn parse_response(
     status: u16,
     body: &[u8],
-    sent_at: Instant,
+    sent: Moment,
     margin: Duration,
     scrub: &dyn Fn(&str) -> String,
 ) -> Result<Token> {
@@ -166,9 +176,9 @@ pub fn parse_response(
     let lifetime = match object.get("expires_in") {
         Some(value) => expires_in(value)
             .ok_or_else(|| protocol("expires_in is not a number of seconds at or above 0"))?,
-        None => jwt_lifetime(access_token).unwrap_or(DEFAULT_LIFETIME),
+        None => jwt_lifetime(access_token, sent.wall).unwrap_or(DEFAULT_LIFETIME),
     };
-    Token::new(access_token, sent_at, lifetime, margin)
+    Token::new(access_token, sent, lifetime, margin)
         .ok_or_else(|| protocol("the access_token has characters a header cannot carry"))
 }
 
@@ -189,14 +199,15 @@ fn expires_in(value: &Value) -> Option<Duration> {
 }
 
 /// Seconds left until the `exp` claim of a JWT, when the token is one.
-fn jwt_lifetime(token: &str) -> Option<Duration> {
+/// The time from `now` to the JWT `exp` claim of `token`, if it is a JWT with one.
+pub fn jwt_lifetime(token: &str, now: SystemTime) -> Option<Duration> {
     let mut parts = token.split('.');
     let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
     let claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?)
             .ok()?;
     let exp = claims.get("exp")?.as_u64()?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
     Some(Duration::from_secs(exp.saturating_sub(now)))
 }
 
@@ -227,12 +238,13 @@ fn endpoint_error(status: u16, json: Option<&Value>, scrub: &dyn Fn(&str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::{Clock, ManualClock, SystemClock};
 
     fn parse(status: u16, body: &str) -> Result<Token> {
         parse_response(
             status,
             body.as_bytes(),
-            Instant::now(),
+            SystemClock.moment(),
             Duration::from_secs(300),
             &|s| s.to_string(),
         )
@@ -313,6 +325,20 @@ mod tests {
     }
 
     #[test]
+    fn jwt_exp_is_read_on_the_clock_given() {
+        let clock = ManualClock::new();
+        let exp = clock.wall().duration_since(UNIX_EPOCH).unwrap().as_secs() + 1000;
+        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp}}}"#));
+        let token = format!("h.{payload}.s");
+        let at = |c: &ManualClock| jwt_lifetime(&token, c.wall()).unwrap().as_secs();
+        assert!((999..=1000).contains(&at(&clock)));
+        clock.advance(Duration::from_secs(400));
+        assert!((599..=600).contains(&at(&clock)));
+        clock.advance(Duration::from_secs(4000));
+        assert_eq!(at(&clock), 0);
+    }
+
+    #[test]
     fn bad_answers() {
         assert_eq!(
             parse(200, "<html>").unwrap_err().kind(),
@@ -359,11 +385,18 @@ mod tests {
 
     #[test]
     fn margin_is_at_most_half_the_lifetime() {
-        let t0 = Instant::now();
-        let t = Token::new("a", t0, Duration::from_secs(2), Duration::from_secs(300)).unwrap();
+        let sent = SystemClock.moment();
+        let t0 = sent.instant;
+        let t = Token::new("a", sent, Duration::from_secs(2), Duration::from_secs(300)).unwrap();
         assert!(t.is_fresh(t0 + Duration::from_millis(999)));
         assert!(!t.is_fresh(t0 + Duration::from_secs(1)));
-        let t = Token::new("a", t0, Duration::from_secs(3600), Duration::from_secs(300)).unwrap();
+        let t = Token::new(
+            "a",
+            sent,
+            Duration::from_secs(3600),
+            Duration::from_secs(300),
+        )
+        .unwrap();
         assert!(t.is_fresh(t0 + Duration::from_secs(3299)));
         assert!(!t.is_fresh(t0 + Duration::from_secs(3300)));
     }

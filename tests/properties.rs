@@ -1,9 +1,9 @@
 //! Property tests: arbitrary input to the INI reader, the endpoint parser and the token response
 //! parser never panics, and what they accept keeps its invariants. A bounded number of cases.
 
-use lucidauth::{endpoint, from_ini_str, token, ErrorKind};
+use lucidauth::{endpoint, from_ini_str, token, Clock, ErrorKind, SystemClock};
 use proptest::prelude::*;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -82,7 +82,7 @@ proptest! {
 
     #[test]
     fn the_token_parser_never_panics(status in 100u16..600, body in prop::collection::vec(any::<u8>(), 0..200)) {
-        let _ = token::parse_response(status, &body, Instant::now(), Duration::from_secs(300), &|s| s.to_string());
+        let _ = token::parse_response(status, &body, SystemClock.moment(), Duration::from_secs(300), &|s| s.to_string());
     }
 
     #[test]
@@ -101,7 +101,7 @@ proptest! {
         if let Some(e) = &expires { fields.push(format!("\"expires_in\":{e}")); }
         if let Some(k) = &kind { fields.push(format!("\"token_type\":\"{k}\"")); }
         let body = format!("{{{}}}", fields.join(","));
-        match token::parse_response(200, body.as_bytes(), Instant::now(), Duration::from_secs(300), &|s| s.to_string()) {
+        match token::parse_response(200, body.as_bytes(), SystemClock.moment(), Duration::from_secs(300), &|s| s.to_string()) {
             Ok(t) => {
                 prop_assert_eq!(Some(t.secret()), access.as_deref());
                 prop_assert!(t.lifetime() <= token::MAX_LIFETIME);

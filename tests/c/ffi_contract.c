@@ -70,6 +70,12 @@ static void null_arguments(const LucidCredentials *creds, const LucidClient *cli
     EXPECT_NULL_ARG(lucid_client_new(creds, NULL, &err), "out");
     EXPECT_NULL_ARG(lucid_client_access_token(NULL, NULL, &token, &err), "client");
     EXPECT_NULL_ARG(lucid_client_access_token(client, NULL, NULL, &err), "token_out");
+    char buf[8] = "unused";
+    size_t token_len = 99;
+    EXPECT_NULL_ARG(lucid_client_access_token_buf(NULL, NULL, buf, sizeof buf, &token_len, &err), "client");
+    EXPECT_NULL_ARG(lucid_client_access_token_buf(client, NULL, buf, sizeof buf, NULL, &err), "token_len");
+    EXPECT_NULL_ARG(lucid_client_access_token_buf(client, NULL, NULL, 8, &token_len, &err), "buf");
+    CHECK(token_len == 99 && strcmp(buf, "unused") == 0);
     EXPECT_NULL_ARG(lucid_client_request(NULL, "GET", "/x", NULL, 0, NULL, 0, &r, &err), "client");
     EXPECT_NULL_ARG(lucid_client_request(client, NULL, "/x", NULL, 0, NULL, 0, &r, &err), "method");
     EXPECT_NULL_ARG(lucid_client_request(client, "GET", NULL, NULL, 0, NULL, 0, &r, &err), "path");
@@ -137,6 +143,19 @@ static void bad_strings(const LucidClient *client) {
     CHECK(c == NULL && r == NULL);
     CHECK(strcmp(lucid_status_name(LUCID_STATUS_TIMEOUT), "LUCID_STATUS_TIMEOUT") == 0);
     CHECK(strcmp(lucid_status_name(-7), "LUCID_STATUS_UNKNOWN") == 0);
+    CHECK(strcmp(lucid_status_name(LUCID_STATUS_BUFFER_TOO_SMALL), "LUCID_STATUS_BUFFER_TOO_SMALL") == 0);
+    CHECK(strcmp(lucid_status_name(LUCID_STATUS_BUFFER_TOO_SMALL + 1), "LUCID_STATUS_UNKNOWN") == 0);
+    CHECK(strcmp(lucid_credentials_key(0), "client_id") == 0);
+    size_t keys = 0;
+    while (lucid_credentials_key(keys) != NULL) {
+        keys++;
+    }
+    CHECK(keys >= 21);
+    char buf[256];
+    size_t token_len = 0;
+    err = NULL;
+    st = lucid_client_access_token_buf(client, "\xc3\x28", buf, sizeof buf, &token_len, &err);
+    expect_status(st, err, LUCID_STATUS_INVALID_UTF8, "'scope' is not valid UTF-8");
     CHECK(strcmp(lucid_version(), LUCIDAUTH_VERSION_STRING) == 0);
 }
 
@@ -148,6 +167,28 @@ static void round_trip(const LucidClient *client) {
     CHECK(err == NULL);
     CHECK(first != NULL && second != NULL && strcmp(first, second) == 0);
     CHECK(first != NULL && strncmp(first, "tok-", 4) == 0);
+
+    /* The buffer read: the same token, its length, and nothing written when it does not fit. */
+    char buf[256];
+    size_t token_len = 0;
+    CHECK(lucid_client_access_token_buf(client, NULL, buf, sizeof buf, &token_len, &err) == LUCID_STATUS_OK);
+    CHECK(first != NULL && strcmp(buf, first) == 0 && token_len == strlen(first));
+    size_t exact = token_len + 1;
+    memset(buf, 'x', sizeof buf);
+    CHECK(lucid_client_access_token_buf(client, NULL, buf, exact, &token_len, &err) == LUCID_STATUS_OK);
+    CHECK(buf[token_len] == '\0' && buf[token_len + 1] == 'x');
+    memset(buf, 'x', sizeof buf);
+    token_len = 0;
+    LucidStatus st = lucid_client_access_token_buf(client, NULL, buf, exact - 1, &token_len, &err);
+    CHECK(token_len == exact - 1);
+    CHECK(buf[0] == 'x' && buf[exact - 2] == 'x');
+    expect_status(st, err, LUCID_STATUS_BUFFER_TOO_SMALL, "needs");
+    err = NULL;
+    token_len = 0;
+    st = lucid_client_access_token_buf(client, NULL, NULL, 0, &token_len, &err);
+    CHECK(token_len == exact - 1);
+    expect_status(st, err, LUCID_STATUS_BUFFER_TOO_SMALL, "needs");
+    err = NULL;
     lucid_string_free(first);
     lucid_string_free(second);
 
@@ -170,7 +211,7 @@ static void round_trip(const LucidClient *client) {
     const char *name = NULL, *value = NULL;
     CHECK(lucid_response_header_at(r, 0, &name, &value, &err) == LUCID_STATUS_OK && name != NULL && value != NULL);
     err = NULL;
-    LucidStatus st = lucid_response_header_at(r, count, &name, &value, &err);
+    st = lucid_response_header_at(r, count, &name, &value, &err);
     expect_status(st, err, LUCID_STATUS_INVALID_ARGUMENT, "past the last header");
     lucid_response_free(r);
 }

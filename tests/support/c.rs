@@ -51,11 +51,18 @@ pub fn lucid() -> &'static Path {
     BIN.get_or_init(|| compile("examples/c/lucid.c", "lucid"))
 }
 
-/// A command for a C program, finding the library through its rpath: cargo's LD_LIBRARY_PATH
-/// would win over it and may name target/<profile>, where an older copy of the library lives.
+/// A command for a C program (or valgrind running one) with a clean environment, so that only
+/// what the test gives it counts: the caller's PATH, and HOME a directory that does not exist
+/// (tests that want a home set their own). None of the caller's LAS_*, CRADL_*, LUCIDAUTH_LOG or
+/// proxy variables, and no LD_LIBRARY_PATH: the program finds the library through its rpath
+/// (cargo's LD_LIBRARY_PATH may name target/<profile>, where an older copy lives).
 pub fn c_program(program: &Path) -> Command {
     let mut cmd = Command::new(program);
-    cmd.env_remove("LD_LIBRARY_PATH");
+    cmd.env_clear()
+        .env("HOME", "/nonexistent/lucidauth-test-home");
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
     cmd
 }
 
@@ -86,15 +93,10 @@ pub fn under_valgrind(program: &Path) -> Command {
     cmd
 }
 
-/// The `lucid` tool with `args`, HOME set to `home`, and none of the caller's LAS_* variables or
-/// LUCIDAUTH_LOG, so that only what the test gives it counts.
+/// The `lucid` tool with `args` and HOME set to `home`, in the clean environment of
+/// [`c_program`].
 pub fn lucid_command(home: &Path, args: &[&str]) -> Command {
     let mut cmd = c_program(lucid());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("LAS_") || name == "LUCIDAUTH_LOG" {
-            cmd.env_remove(name);
-        }
-    }
     cmd.env("HOME", home).args(args);
     cmd
 }
