@@ -278,6 +278,67 @@ mod tests {
         );
     }
 
+    /// A store in memory, with a lock that is always free.
+    #[derive(Debug, Default)]
+    struct MemoryStore(std::sync::Mutex<Option<Entry>>);
+    struct Free;
+    impl Held for Free {}
+    impl Store for MemoryStore {
+        fn load(&self, _: &Key) -> Result<Option<Entry>> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+        fn save(&self, _: &Key, entry: &Entry, _: Duration) -> Result<()> {
+            *self.0.lock().unwrap() = Some(entry.clone());
+            Ok(())
+        }
+        fn lock<'a>(&'a self, _: &Key, _: Duration) -> Result<Option<Box<dyn Held + 'a>>> {
+            Ok(Some(Box::new(Free)))
+        }
+        fn remove_if(&self, _: &Key, _: &str) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Counts its fetches; each token lives an hour from the clock's now.
+    #[derive(Debug)]
+    struct Upstream(Arc<crate::ManualClock>, std::sync::atomic::AtomicUsize);
+    impl TokenSource for Upstream {
+        fn fetch(&self, _: &str) -> Result<Token> {
+            let n = self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Token::new(
+                &format!("t{n}"),
+                self.0.moment(),
+                Duration::from_secs(3600),
+                Duration::ZERO,
+            )
+            .unwrap())
+        }
+    }
+
+    #[test]
+    fn the_test_clock_drives_the_entries_wall_clock_expiry() {
+        let clock = Arc::new(crate::ManualClock::new());
+        let creds = crate::Credentials::new("id", "secret").unwrap();
+        let upstream = Upstream(clock.clone(), Default::default());
+        let shared = SharedCache::new(
+            Box::<MemoryStore>::default(),
+            Box::new(upstream),
+            &creds,
+            clock.clone(),
+        );
+        assert_eq!(shared.fetch("").unwrap().secret(), "t0");
+        // The stored entry serves until 300 s (the margin) before its wall-clock expiry...
+        clock.advance(Duration::from_secs(3299));
+        let served = shared.fetch("").unwrap();
+        assert_eq!(served.secret(), "t0");
+        assert!(
+            served.is_fresh(clock.now()) && !served.is_fresh(clock.now() + Duration::from_secs(1))
+        );
+        // ...and no longer at it: then upstream is asked again.
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(shared.fetch("").unwrap().secret(), "t1");
+    }
+
     #[test]
     fn freshness_follows_the_margin_rule() {
         let entry = Entry {
