@@ -5,6 +5,7 @@
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h after changing the C API
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
+#   make deb     Debian packages liblucidauth0 and liblucidauth-dev in build/deb, see mk/deb.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
 
 CARGO   ?= cargo
@@ -48,4 +49,5 @@ clean:
 	rm -rf $(BUILD)
 
 include mk/install.mk
+include mk/deb.mk
 include mk/bench.mk
