@@ -36,6 +36,7 @@ test: lib
 	sh examples/go/run_tests.sh
 	sh examples/csharp/run_tests.sh
 	sh scripts/test_install.sh
+	sh scripts/test_deb.sh
 
 check:
 	sh scripts/install-test-deps.sh
