@@ -5,6 +5,7 @@
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h and README's key table after changing them
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
+#   make deb     Debian packages liblucidauth0 and liblucidauth-dev in build/deb, see mk/deb.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
 
 CARGO   ?= cargo
@@ -35,6 +36,7 @@ test: lib
 	sh examples/go/run_tests.sh
 	sh examples/csharp/run_tests.sh
 	sh scripts/test_install.sh
+	sh scripts/test_deb.sh
 
 check:
 	sh scripts/install-test-deps.sh
@@ -48,4 +50,5 @@ clean:
 	rm -rf $(BUILD)
 
 include mk/install.mk
+include mk/deb.mk
 include mk/bench.mk

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs, from Debian's packages, what `make test` needs beyond Rust and a C compiler: Go and
 # Mono for the bindings' tests, valgrind for the memory checks, cmake and pkg-config for the
-# install test, redis-server for the shared cache tests. Does nothing for what is already there;
-# needs root (or sudo) only when something is missing.
+# install test, redis-server for the shared cache tests, dpkg-dev and lintian for the Debian
+# package test. Does nothing for what is already there; needs root (or sudo) only when something
+# is missing.
 set -eu
 missing=
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -15,6 +16,8 @@ need pkg-config pkg-config
 need redis-server redis-server
 need g++ g++
 need curl curl
+need dpkg-shlibdeps dpkg-dev
+need lintian lintian
 [ -n "$missing" ] || exit 0
 if [ "$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else
     echo "install-test-deps: missing:$missing (run as root to install them)" >&2
