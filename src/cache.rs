@@ -1,18 +1,33 @@
-//! The in-memory token cache of one client: one slot per scope. A fresh token is read from a
-//! per-thread copy while the slot's generation says it is current (one atomic load of shared
-//! memory), else under a read lock that writers hold only to swap a pointer, never across the
-//! network. When a token is stale, one caller fetches while the others wait for, and share, that
-//! one result.
+//! The in-memory token cache of one client: one slot per scope, the front of the token pipeline.
+//!
+//! Reading a fresh token writes no shared memory: it is read from a per-thread copy while the
+//! slot's generation says it is current (one atomic load), else under a read lock that writers
+//! hold only to swap a pointer, never across the network. When a token is stale and has expired
+//! (or refresh-ahead is off), one caller fetches while the others wait for, and share, that one
+//! result.
+//!
+//! Refresh ahead: when a token enters its refresh window (its last `refresh_margin`), callers
+//! keep getting it at once and one short-lived thread per slot fetches its successor. A failed
+//! refresh is logged and tried again on a later read, after a backoff; the old token is served
+//! until it really expires. The cache joins its threads when it is dropped: a client is freed
+//! after at most the one fetch in flight, which its deadline bounds.
 
-use crate::clock::Clock;
-use crate::error::Result;
+use crate::clock::{nanos, Clock};
+use crate::error::{Error, Result};
+use crate::log;
 use crate::token::Token;
 use crate::token_source::TokenSource;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Instant;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The first wait after a failed background refresh; each further failure doubles it.
+const REFRESH_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest wait between two background refresh attempts.
+const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The front of a client's token pipeline: tokens kept in memory, per scope, in front of the
 /// source that fetches them.
@@ -21,8 +36,20 @@ pub struct TokenCache {
     /// The slot of the client's own scope, reached without the map.
     default: (String, Arc<Slot>),
     slots: RwLock<HashMap<String, Arc<Slot>>>,
+    shared: Arc<Shared>,
+    /// Whether tokens are renewed in the background during their refresh window.
+    refresh_ahead: bool,
+    /// The background refreshes started (finished ones are reaped as new ones start).
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// What background refreshes need of the cache.
+#[derive(Debug)]
+struct Shared {
     source: Box<dyn TokenSource>,
     clock: Arc<dyn Clock>,
+    /// Set when the cache is dropped: no new refresh starts.
+    closed: AtomicBool,
 }
 
 /// Source of generation numbers, unique in the process: a generation names one value of one
@@ -42,30 +69,73 @@ struct Slot {
     generation: AtomicU64,
     /// Number of finished fetches; read before waiting, to know whether a fetch ran meanwhile.
     fetches: AtomicU64,
-    /// Held while fetching; keeps the last fetch's result for those who waited on it.
-    fetch: Mutex<Option<crate::Error>>,
+    /// Held while fetching (in the foreground or the background); keeps the last fetch's result
+    /// for those who waited on it.
+    fetch: Mutex<Option<Error>>,
+    /// A background refresh is running.
+    refreshing: AtomicBool,
+    /// No background refresh starts before this (monotonic nanoseconds): the backoff after one
+    /// failed.
+    not_before: AtomicU64,
+    /// Background refreshes that failed in a row.
+    failures: AtomicU32,
+}
+
+/// What a read found.
+enum Read<R> {
+    /// Fresh: served.
+    Fresh(R),
+    /// Served, but in its refresh window.
+    Renew(R),
+    Miss,
 }
 
 impl TokenCache {
-    pub fn new(default_scope: &str, source: Box<dyn TokenSource>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        default_scope: &str,
+        source: Box<dyn TokenSource>,
+        clock: Arc<dyn Clock>,
+        refresh_ahead: bool,
+    ) -> Self {
         TokenCache {
             default: (default_scope.to_string(), Arc::default()),
             slots: RwLock::default(),
-            source,
-            clock,
+            shared: Arc::new(Shared {
+                source,
+                clock,
+                closed: AtomicBool::new(false),
+            }),
+            refresh_ahead,
+            workers: Mutex::default(),
         }
     }
 
-    /// Runs `f` on the token for `scope` when it is fresh, without any shared write; `None` when
-    /// there is no fresh one.
+    /// Runs `f` on the token for `scope` when it can be served without waiting, writing no
+    /// shared memory while it is fresh; `None` when there is none.
     pub fn read<R>(&self, scope: &str, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
-        let now = self.clock.now();
-        self.with_slot(scope, |slot| slot.read(now, f))
+        let now = self.shared.clock.now();
+        self.with_slot(scope, |slot| match slot.read(now, self.refresh_ahead, f) {
+            Read::Fresh(r) => Some(r),
+            Read::Renew(r) => {
+                self.renew(scope, slot);
+                Some(r)
+            }
+            Read::Miss => None,
+        })
     }
 
-    /// The token for `scope`: the cached one while fresh, else one from the source.
+    /// The token for `scope`: the cached one while it can be served, else one from the source.
     pub fn get(&self, scope: &str) -> Result<Arc<Token>> {
-        self.with_slot(scope, |slot| slot.get(scope, &*self.clock, &*self.source))
+        self.with_slot(scope, |slot| {
+            let now = self.shared.clock.now();
+            if let Some(token) = slot.current(now, self.refresh_ahead) {
+                if !token.is_fresh(now) {
+                    self.renew(scope, slot);
+                }
+                return Ok(token);
+            }
+            slot.fetch_now(scope, &self.shared)
+        })
     }
 
     /// The API refused `rejected`: drop it here if it is still the current token (so that callers
@@ -77,12 +147,45 @@ impl TokenCache {
                 None,
             )
         });
-        self.source.reject(scope, rejected);
+        self.shared.source.reject(scope, rejected);
+    }
+
+    /// Starts a background refresh of `slot`, unless one runs, the last failed too recently, or
+    /// the cache is closing.
+    fn renew(&self, scope: &str, slot: &Arc<Slot>) {
+        let now = self.shared.clock.now();
+        if now < slot.not_before.load(Ordering::Acquire)
+            || self.shared.closed.load(Ordering::Acquire)
+            || slot.refreshing.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let (slot, shared, scope_owned) = (slot.clone(), self.shared.clone(), scope.to_string());
+        let started = std::thread::Builder::new()
+            .name("lucidauth-refresh".to_string())
+            .spawn(move || {
+                slot.refresh(&scope_owned, &shared);
+                slot.refreshing.store(false, Ordering::Release);
+            });
+        match started {
+            Ok(handle) => {
+                let mut workers = lock(&self.workers);
+                workers.retain(|w| !w.is_finished());
+                workers.push(handle);
+            }
+            Err(e) => {
+                log::warn(&format!(
+                    "cannot start a background token refresh ({e}); the token is renewed when it expires"
+                ));
+                // A slot taken over by a thread that never started is free again.
+                self.with_slot(scope, |s| s.refreshing.store(false, Ordering::Release));
+            }
+        }
     }
 
     /// Runs `f` on the slot of `scope`: the client's own without the map (and without touching
     /// its reference count), another found or made in the map.
-    fn with_slot<R>(&self, scope: &str, f: impl FnOnce(&Slot) -> R) -> R {
+    fn with_slot<R>(&self, scope: &str, f: impl FnOnce(&Arc<Slot>) -> R) -> R {
         if scope == self.default.0 {
             return f(&self.default.1);
         }
@@ -97,16 +200,31 @@ impl TokenCache {
     }
 }
 
-impl Slot {
-    /// The cached token while fresh, else the one `source` fetches (or the result of the fetch
-    /// another caller ran while this one waited).
-    fn get(&self, scope: &str, clock: &dyn Clock, source: &dyn TokenSource) -> Result<Arc<Token>> {
-        if let Some(token) = self.fresh(clock.now()) {
-            return Ok(token);
+impl Drop for TokenCache {
+    /// Waits for the background refreshes: none outlives the client.
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
+        for worker in lock(&self.workers).drain(..) {
+            let _ = worker.join();
         }
+    }
+}
+
+impl Slot {
+    /// The current token if it can be served at `now`: fresh, or (refreshing ahead) unexpired.
+    fn current(&self, now: u64, refresh_ahead: bool) -> Option<Arc<Token>> {
+        read(&self.current)
+            .as_ref()
+            .filter(|t| servable(t, now, refresh_ahead))
+            .cloned()
+    }
+
+    /// Fetches in the caller's thread: the token any caller fetched meanwhile, else the one
+    /// `shared.source` gets (or the error of the fetch another caller ran while this one waited).
+    fn fetch_now(&self, scope: &str, shared: &Shared) -> Result<Arc<Token>> {
         let seen = self.fetches.load(Ordering::Acquire);
         let mut last_error = lock(&self.fetch);
-        if let Some(token) = self.fresh(clock.now()) {
+        if let Some(token) = self.current(shared.clock.now(), false) {
             return Ok(token);
         }
         if self.fetches.load(Ordering::Acquire) != seen {
@@ -118,10 +236,10 @@ impl Slot {
                 return Ok(token);
             }
         }
-        crate::log::debug(&format!(
+        log::debug(&format!(
             "no fresh token for scope '{scope}' in memory; fetching"
         ));
-        let result = source.fetch(scope).map(Arc::new);
+        let result = shared.source.fetch(scope).map(Arc::new);
         match &result {
             Ok(token) => {
                 self.replace(|_| true, Some(token.clone()));
@@ -131,6 +249,47 @@ impl Slot {
         }
         self.fetches.fetch_add(1, Ordering::Release);
         result
+    }
+
+    /// The body of a background refresh: one fetch, under the slot's fetch lock so that a caller
+    /// whose token expired meanwhile waits for it instead of starting another.
+    fn refresh(&self, scope: &str, shared: &Shared) {
+        let mut last_error = lock(&self.fetch);
+        if shared.closed.load(Ordering::Acquire)
+            || self.current(shared.clock.now(), false).is_some()
+        {
+            return;
+        }
+        log::debug(&format!(
+            "token for scope '{scope}' is in its refresh window; renewing it in the background"
+        ));
+        match shared.source.fetch(scope) {
+            Ok(token) => {
+                self.replace(|_| true, Some(Arc::new(token)));
+                self.failures.store(0, Ordering::Release);
+                *last_error = None;
+            }
+            Err(error) => {
+                let failures = self
+                    .failures
+                    .fetch_add(1, Ordering::AcqRel)
+                    .saturating_add(1);
+                let wait = REFRESH_BACKOFF
+                    .saturating_mul(1 << failures.min(16).saturating_sub(1))
+                    .min(MAX_REFRESH_BACKOFF);
+                self.not_before.store(
+                    shared.clock.now().saturating_add(nanos(wait)),
+                    Ordering::Release,
+                );
+                log::warn(&format!(
+                    "background token refresh for scope '{scope}' failed ({}); the current token is still served; next try in {} s",
+                    error.message(),
+                    wait.as_secs()
+                ));
+                *last_error = Some(error);
+            }
+        }
+        self.fetches.fetch_add(1, Ordering::Release);
     }
 
     /// Sets `current` to `token` when `condition` holds for it, and gives the slot a new
@@ -150,7 +309,7 @@ impl Slot {
         }
     }
 
-    fn read<R>(&self, now: Instant, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
+    fn read<R>(&self, now: u64, refresh_ahead: bool, f: &mut dyn FnMut(&Token) -> R) -> Read<R> {
         let generation = self.generation.load(Ordering::Acquire);
         if generation != 0 {
             let hit = SEEN.with(|seen| {
@@ -160,24 +319,33 @@ impl Slot {
                     _ => None,
                 }
             });
-            if hit.is_some() {
-                return hit;
+            if let Some(r) = hit {
+                return Read::Fresh(r);
             }
         }
-        let (token, generation) = {
+        let Some((token, generation)) = ({
             let current = read(&self.current);
-            (current.clone()?, self.generation.load(Ordering::Acquire))
+            current
+                .clone()
+                .map(|t| (t, self.generation.load(Ordering::Acquire)))
+        }) else {
+            return Read::Miss;
         };
         SEEN.with(|seen| *seen.borrow_mut() = (generation, Some(token.clone())));
-        token.is_fresh(now).then(|| f(&token))
+        if token.is_fresh(now) {
+            Read::Fresh(f(&token))
+        } else if servable(&token, now, refresh_ahead) {
+            Read::Renew(f(&token))
+        } else {
+            Read::Miss
+        }
     }
+}
 
-    fn fresh(&self, now: Instant) -> Option<Arc<Token>> {
-        read(&self.current)
-            .as_ref()
-            .filter(|t| t.is_fresh(now))
-            .cloned()
-    }
+/// Whether `token` may be handed out at `now`: while fresh, or, refreshing ahead, until it
+/// expires.
+fn servable(token: &Token, now: u64, refresh_ahead: bool) -> bool {
+    token.is_fresh(now) || (refresh_ahead && token.is_unexpired(now))
 }
 
 // A panic while a lock is held leaves data that is still consistent here (a pointer swap or an
@@ -196,25 +364,30 @@ fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::error::{Error, ErrorKind};
+    use crate::error::ErrorKind;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Barrier;
-    use std::time::Duration;
+    use std::time::Instant;
 
-    /// Hands out "t0", "t1", ... valid for an hour from its clock's now, or fails when `down`.
-    #[derive(Debug)]
+    /// Hands out "<prefix>0", "<prefix>1", ... valid for an hour from its clock's now, or fails
+    /// while `down`. A fetch waits while a test holds `hold` for writing.
+    #[derive(Debug, Default)]
     struct Numbered {
         clock: Arc<ManualClock>,
         fetches: Arc<AtomicUsize>,
+        finished: Arc<AtomicUsize>,
         prefix: &'static str,
-        down: bool,
+        down: Arc<AtomicBool>,
+        hold: Arc<RwLock<()>>,
     }
 
     impl TokenSource for Numbered {
         fn fetch(&self, _scope: &str) -> Result<Token> {
             let n = self.fetches.fetch_add(1, Ordering::SeqCst);
-            if self.down {
-                std::thread::sleep(Duration::from_millis(300));
+            let _held = read(&self.hold);
+            self.finished.fetch_add(1, Ordering::SeqCst);
+            if self.down.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(100));
                 return Err(Error::new(ErrorKind::Transport, "down"));
             }
             Ok(Token::new(
@@ -227,29 +400,63 @@ mod tests {
         }
     }
 
-    fn cache(prefix: &'static str, down: bool) -> (TokenCache, Arc<ManualClock>, Arc<AtomicUsize>) {
-        let clock = Arc::new(ManualClock::new());
-        let fetches = Arc::new(AtomicUsize::new(0));
+    struct Setup {
+        cache: TokenCache,
+        clock: Arc<ManualClock>,
+        fetches: Arc<AtomicUsize>,
+        finished: Arc<AtomicUsize>,
+        down: Arc<AtomicBool>,
+        hold: Arc<RwLock<()>>,
+    }
+
+    fn setup(prefix: &'static str, refresh_ahead: bool) -> Setup {
         let source = Numbered {
-            clock: clock.clone(),
-            fetches: fetches.clone(),
             prefix,
-            down,
+            ..Numbered::default()
         };
-        (
-            TokenCache::new("", Box::new(source), clock.clone()),
+        let (clock, fetches, finished, down, hold) = (
+            source.clock.clone(),
+            source.fetches.clone(),
+            source.finished.clone(),
+            source.down.clone(),
+            source.hold.clone(),
+        );
+        let cache = TokenCache::new("", Box::new(source), clock.clone(), refresh_ahead);
+        Setup {
+            cache,
             clock,
             fetches,
-        )
+            finished,
+            down,
+            hold,
+        }
     }
 
     fn secret(cache: &TokenCache, scope: &str) -> String {
         cache.get(scope).unwrap().secret().to_string()
     }
 
+    fn read_secret(cache: &TokenCache) -> Option<String> {
+        cache.read("", &mut |t| t.secret().to_string())
+    }
+
+    /// Waits (at most 10 s) until `done` holds.
+    fn eventually(what: &str, done: impl Fn() -> bool) {
+        let until = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < until, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     #[test]
     fn one_fetch_per_expiry_and_one_before_the_refresh_time() {
-        let (cache, clock, fetches) = cache("t", false);
+        let Setup {
+            cache,
+            clock,
+            fetches,
+            ..
+        } = setup("t", false);
         for _ in 0..100 {
             assert_eq!(secret(&cache, ""), "t0");
         }
@@ -263,25 +470,26 @@ mod tests {
 
     #[test]
     fn the_per_thread_copy_never_outlives_a_change() {
-        let (a, clock, _) = cache("a", false);
-        let (b, _, _) = cache("b", false);
-        let read = |c: &TokenCache| c.read("", &mut |t| t.secret().to_string());
-        assert_eq!(read(&a), None);
+        let Setup {
+            cache: a, clock, ..
+        } = setup("a", false);
+        let b = setup("b", false).cache;
+        assert_eq!(read_secret(&a), None);
         let a0 = a.get("").unwrap();
         b.get("").unwrap();
         // One thread reading two caches in turn: each answer is its own cache's.
         for _ in 0..3 {
-            assert_eq!(read(&a).as_deref(), Some("a0"));
-            assert_eq!(read(&b).as_deref(), Some("b0"));
+            assert_eq!(read_secret(&a).as_deref(), Some("a0"));
+            assert_eq!(read_secret(&b).as_deref(), Some("b0"));
         }
         a.reject("", &a0);
         assert_eq!(
-            read(&a),
+            read_secret(&a),
             None,
             "a dropped token is not served from the thread's copy"
         );
         assert_eq!(secret(&a, ""), "a1");
-        assert_eq!(read(&a).as_deref(), Some("a1"));
+        assert_eq!(read_secret(&a).as_deref(), Some("a1"));
         clock.advance(Duration::from_secs(3600));
         assert_eq!(a.read("", &mut |_| ()), None, "stale");
         assert_eq!(a.read("other", &mut |_| ()), None);
@@ -289,7 +497,13 @@ mod tests {
 
     #[test]
     fn waiters_share_one_fetch_and_its_error() {
-        let (cache, _, fetches) = cache("t", true);
+        let Setup {
+            cache,
+            fetches,
+            down,
+            ..
+        } = setup("t", false);
+        down.store(true, Ordering::SeqCst);
         let barrier = Barrier::new(16);
         std::thread::scope(|s| {
             for _ in 0..16 {
@@ -301,5 +515,106 @@ mod tests {
             }
         });
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn in_the_refresh_window_readers_get_the_current_token_and_one_background_fetch_renews_it() {
+        let Setup {
+            cache,
+            clock,
+            fetches,
+            finished,
+            hold,
+            ..
+        } = setup("t", true);
+        assert_eq!(secret(&cache, ""), "t0");
+        let held = write(&hold);
+        clock.advance(Duration::from_secs(3300));
+        // The renewal is held back: every reader still gets t0 at once, and one fetch runs.
+        for _ in 0..100 {
+            assert_eq!(read_secret(&cache).as_deref(), Some("t0"));
+            assert_eq!(secret(&cache, ""), "t0");
+        }
+        eventually("the background fetch", || {
+            fetches.load(Ordering::SeqCst) == 2
+        });
+        drop(held);
+        eventually("the renewed token", || {
+            read_secret(&cache).as_deref() == Some("t1")
+        });
+        assert_eq!(finished.load(Ordering::SeqCst), 2);
+        for _ in 0..100 {
+            assert_eq!(read_secret(&cache).as_deref(), Some("t1"));
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 2, "one fetch per refresh");
+    }
+
+    #[test]
+    fn a_failed_background_refresh_is_retried_after_a_backoff_and_the_token_served_until_it_expires(
+    ) {
+        let Setup {
+            cache,
+            clock,
+            fetches,
+            finished,
+            down,
+            ..
+        } = setup("t", true);
+        assert_eq!(secret(&cache, ""), "t0");
+        down.store(true, Ordering::SeqCst);
+        clock.advance(Duration::from_secs(3300));
+        assert_eq!(read_secret(&cache).as_deref(), Some("t0"));
+        eventually("the failed refresh", || {
+            finished.load(Ordering::SeqCst) == 2
+                && !cache.default.1.refreshing.load(Ordering::SeqCst)
+        });
+        // Within the backoff (1 s), reads serve t0 and start no fetch.
+        for _ in 0..100 {
+            assert_eq!(read_secret(&cache).as_deref(), Some("t0"));
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(read_secret(&cache).as_deref(), Some("t0"));
+        eventually("the second try", || fetches.load(Ordering::SeqCst) == 3);
+        // Served until it really expires; then the caller fetches, and sees the failure.
+        clock.advance(Duration::from_secs(298));
+        assert_eq!(secret(&cache, ""), "t0");
+        clock.advance(Duration::from_secs(1));
+        eventually("the refresh in flight", || {
+            !cache.default.1.refreshing.load(Ordering::SeqCst)
+        });
+        assert_eq!(cache.get("").unwrap_err().message(), "down");
+        assert_eq!(read_secret(&cache), None);
+    }
+
+    #[test]
+    fn dropping_the_cache_waits_for_its_background_fetch() {
+        let Setup {
+            cache,
+            clock,
+            fetches,
+            finished,
+            hold,
+            ..
+        } = setup("t", true);
+        cache.get("").unwrap();
+        let held = write(&hold);
+        clock.advance(Duration::from_secs(3300));
+        assert_eq!(read_secret(&cache).as_deref(), Some("t0"));
+        eventually("the background fetch", || {
+            fetches.load(Ordering::SeqCst) == 2
+        });
+        let dropper = std::thread::spawn(move || {
+            drop(cache);
+            finished.load(Ordering::SeqCst)
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!dropper.is_finished(), "drop waits for the fetch in flight");
+        drop(held);
+        assert_eq!(
+            dropper.join().unwrap(),
+            2,
+            "the fetch ended before drop returned"
+        );
     }
 }

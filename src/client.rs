@@ -61,7 +61,7 @@ impl Client {
         };
         let default_scope = creds.scope.as_deref().unwrap_or("");
         Ok(Client {
-            tokens: TokenCache::new(default_scope, source, clock),
+            tokens: TokenCache::new(default_scope, source, clock, creds.refresh_ahead),
             creds,
             transport,
         })

@@ -2,50 +2,72 @@
 //! process, and wall time for what must be compared across processes or with a server's claims
 //! (a shared cache entry's expiry, a JWT's `exp`). Every expiry decision reads one [`Clock`], so
 //! tests move a [`ManualClock`] instead of waiting for a token's real lifetime.
+//!
+//! Monotonic time is whole nanoseconds on a scale of the clock's own. The real clock reads
+//! `CLOCK_MONOTONIC_COARSE` on Linux: a few nanoseconds instead of a few dozen, at a resolution
+//! of a few milliseconds, which is plenty for lifetimes counted in seconds.
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// One moment read from a clock, on both of its scales.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Moment {
-    pub instant: Instant,
+    /// Monotonic nanoseconds.
+    pub mono: u64,
     pub wall: SystemTime,
 }
 
 impl Moment {
-    /// This moment moved forward by `by` on both scales.
+    /// This moment moved forward by `by` on both scales (saturating, never panicking).
     pub fn after(&self, by: Duration) -> Moment {
         Moment {
-            instant: self.instant + by,
-            wall: self.wall + by,
+            mono: self.mono.saturating_add(nanos(by)),
+            wall: self.wall.checked_add(by).unwrap_or(self.wall),
         }
     }
 }
 
+/// `d` in whole nanoseconds, saturating.
+pub fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// A clock: monotonic time and wall time that move together.
 pub trait Clock: Send + Sync + Debug {
-    fn now(&self) -> Instant;
+    /// Monotonic nanoseconds.
+    fn now(&self) -> u64;
     fn wall(&self) -> SystemTime;
 
     fn moment(&self) -> Moment {
         Moment {
-            instant: self.now(),
+            mono: self.now(),
             wall: self.wall(),
         }
     }
 }
 
-/// The real clocks. (`CLOCK_MONOTONIC_COARSE` was tried for the cached read: turning it into an
-/// `Instant` cost what it saved; see BENCHMARKS.md.)
+/// The real clocks.
 #[derive(Debug, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> Instant {
-        Instant::now()
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn now(&self) -> u64 {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+        let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+        let sub = u64::try_from(t.tv_nsec).unwrap_or(0);
+        secs.saturating_mul(1_000_000_000).saturating_add(sub)
     }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn now(&self) -> u64 {
+        static START: once_cell::sync::Lazy<std::time::Instant> =
+            once_cell::sync::Lazy::new(std::time::Instant::now);
+        nanos(START.elapsed())
+    }
+
     fn wall(&self) -> SystemTime {
         SystemTime::now()
     }
@@ -55,29 +77,28 @@ impl Clock for SystemClock {
 /// starts at the real wall time and moves with it.
 #[derive(Debug)]
 pub struct ManualClock {
-    start: Moment,
+    start_wall: SystemTime,
     offset_nanos: AtomicU64,
 }
+
+/// Where a [`ManualClock`]'s monotonic time starts: far from zero, like a real one.
+const MANUAL_START: u64 = 1_000_000_000_000;
 
 impl ManualClock {
     pub fn new() -> Self {
         ManualClock {
-            start: Moment {
-                instant: Instant::now(),
-                wall: SystemTime::now(),
-            },
+            start_wall: SystemTime::now(),
             offset_nanos: AtomicU64::new(0),
         }
     }
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        self.offset_nanos.fetch_add(nanos, Ordering::SeqCst);
+        self.offset_nanos.fetch_add(nanos(by), Ordering::SeqCst);
     }
 
-    fn offset(&self) -> Duration {
-        Duration::from_nanos(self.offset_nanos.load(Ordering::SeqCst))
+    fn offset(&self) -> u64 {
+        self.offset_nanos.load(Ordering::SeqCst)
     }
 }
 
@@ -88,10 +109,13 @@ impl Default for ManualClock {
 }
 
 impl Clock for ManualClock {
-    fn now(&self) -> Instant {
-        self.start.instant + self.offset()
+    fn now(&self) -> u64 {
+        MANUAL_START.saturating_add(self.offset())
     }
     fn wall(&self) -> SystemTime {
-        self.start.wall + self.offset()
+        let offset = Duration::from_nanos(self.offset());
+        self.start_wall
+            .checked_add(offset)
+            .unwrap_or(self.start_wall)
     }
 }

@@ -47,6 +47,7 @@ pub struct Credentials {
     pub(crate) ca_file: Option<PathBuf>,
     pub(crate) timeout: Duration,
     pub(crate) refresh_margin: Duration,
+    pub(crate) refresh_ahead: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) max_response_bytes: u64,
     pub(crate) retry: RetryPolicy,
@@ -196,6 +197,7 @@ impl CredentialsBuilder {
             ca_file: text("ca_file").map(PathBuf::from),
             timeout: duration("timeout"),
             refresh_margin: duration("refresh_margin"),
+            refresh_ahead: flag("refresh_ahead"),
             connect_timeout: duration("connect_timeout"),
             max_response_bytes: number("max_response_bytes"),
             retry: RetryPolicy {

@@ -132,6 +132,9 @@ pub const KEYS: &[KeySpec] = &[
         secret: false, doc: "seconds within which all attempts of one call start and end" },
     KeySpec { name: "max_retry_after", kind: Kind::Seconds { min: 0 }, default: DefaultValue::Value("30"),
         secret: false, doc: "longest `Retry-After` honoured, in seconds" },
+    KeySpec { name: "refresh_ahead", kind: Kind::Bool, default: DefaultValue::Value("true"),
+        secret: false,
+        doc: "renew a token in the background during its refresh window (its last `refresh_margin`), serving the current one meanwhile; `false`: the caller that finds it stale waits for the new one" },
 ];
 
 /// The description of key `name`, if it is one.

@@ -1,6 +1,6 @@
 //! The token endpoint: the exact request each configuration sends, and the reading of its answer.
 
-use crate::clock::Moment;
+use crate::clock::{nanos, Moment};
 use crate::credentials::{ClientAuth, Credentials, TokenParams};
 use crate::error::{Error, ErrorKind, Result};
 use crate::form;
@@ -8,7 +8,7 @@ use crate::secret::Secret;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Lifetime assumed when the answer has neither `expires_in` nor a JWT `exp` claim.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
@@ -20,7 +20,8 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 pub struct Token {
     value: Secret,
     lifetime: Duration,
-    stale_at: Instant,
+    /// Monotonic nanoseconds: from here on the token is renewed.
+    stale_at: u64,
     expires_at: Moment,
 }
 
@@ -52,10 +53,7 @@ impl Token {
         is_valid_token(value).then(|| Token {
             value: Secret::new(value),
             lifetime,
-            stale_at: expires_at
-                .instant
-                .checked_sub(margin)
-                .unwrap_or(expires_at.instant),
+            stale_at: expires_at.mono.saturating_sub(nanos(margin)),
             expires_at,
         })
     }
@@ -75,9 +73,14 @@ impl Token {
         self.expires_at
     }
 
-    /// Whether the token is still before its refresh time.
-    pub fn is_fresh(&self, now: Instant) -> bool {
+    /// Whether the token is still before its refresh time (`now`: monotonic nanoseconds).
+    pub fn is_fresh(&self, now: u64) -> bool {
         now < self.stale_at
+    }
+
+    /// Whether the token has not expired yet (`now`: monotonic nanoseconds).
+    pub fn is_unexpired(&self, now: u64) -> bool {
+        now < self.expires_at.mono
     }
 }
 
@@ -386,10 +389,11 @@ mod tests {
     #[test]
     fn margin_is_at_most_half_the_lifetime() {
         let sent = SystemClock.moment();
-        let t0 = sent.instant;
+        let t0 = sent.mono;
+        let ms = |n: u64| n * 1_000_000;
         let t = Token::new("a", sent, Duration::from_secs(2), Duration::from_secs(300)).unwrap();
-        assert!(t.is_fresh(t0 + Duration::from_millis(999)));
-        assert!(!t.is_fresh(t0 + Duration::from_secs(1)));
+        assert!(t.is_fresh(t0 + ms(999)));
+        assert!(!t.is_fresh(t0 + ms(1000)));
         let t = Token::new(
             "a",
             sent,
@@ -397,7 +401,7 @@ mod tests {
             Duration::from_secs(300),
         )
         .unwrap();
-        assert!(t.is_fresh(t0 + Duration::from_secs(3299)));
-        assert!(!t.is_fresh(t0 + Duration::from_secs(3300)));
+        assert!(t.is_fresh(t0 + ms(3_299_000)));
+        assert!(!t.is_fresh(t0 + ms(3_300_000)));
     }
 }

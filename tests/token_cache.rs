@@ -5,13 +5,26 @@ mod support;
 
 use lucidauth::{Client, ManualClock};
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::*;
 
+/// A client whose clock the test moves; `refresh_ahead = false`: the caller that finds the token
+/// stale fetches (the refresh-ahead tests are below).
 fn client_with_clock(server: &lucidauth_testserver::TestServer) -> (Client, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new());
-    let client = Client::with_clock(credentials_for(server), clock.clone()).unwrap();
+    let mut builder = builder_for(server);
+    builder.set("refresh_ahead", "false").unwrap();
+    let client = Client::with_clock(builder.build().unwrap(), clock.clone()).unwrap();
     (client, clock)
+}
+
+/// Waits (at most 10 s) until `done` holds.
+fn eventually(what: &str, done: impl Fn() -> bool) {
+    let until = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 #[test]
@@ -71,7 +84,9 @@ fn sixteen_threads_at_the_moment_of_expiry_make_one_request() {
 fn a_short_real_lifetime_is_refreshed_once() {
     let server = server();
     server.set_token_lifetime(2);
-    let client = Client::new(credentials_for(&server)).unwrap();
+    let mut builder = builder_for(&server);
+    builder.set("refresh_ahead", "false").unwrap();
+    let client = Client::new(builder.build().unwrap()).unwrap();
     let first = client.access_token(None).unwrap();
     assert_eq!(first.lifetime(), Duration::from_secs(2));
     // The margin is at most half the lifetime: stale after 1 s.
@@ -82,4 +97,85 @@ fn a_short_real_lifetime_is_refreshed_once() {
         client.access_token(None).unwrap();
     }
     assert_eq!(server.token_requests(), 2);
+}
+
+#[test]
+fn refresh_ahead_sixteen_threads_in_the_window_get_the_old_token_and_make_one_request() {
+    let server = server();
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::with_clock(credentials_for(&server), clock.clone()).unwrap();
+    let first = client.access_token(None).unwrap();
+    server.set_token_delay(Duration::from_millis(300));
+    clock.advance(Duration::from_secs(3300));
+    let barrier = Barrier::new(16);
+    let tokens: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    client.access_token(None).unwrap().secret().to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        tokens.iter().all(|t| t == first.secret()),
+        "nobody waited for the renewal"
+    );
+    eventually("the renewed token", || {
+        client.access_token(None).unwrap().secret() != first.secret()
+    });
+    assert_eq!(server.token_requests(), 2, "one request for the refresh");
+}
+
+/// The measure: 6 s tokens renewed 3 s before expiry by a token endpoint that takes
+/// 1.5 s; 4 threads read for 14 s (two refreshes). Counted, not timed tightly: no read after the
+/// first waits for a fetch (a fetch takes 1.5 s; a read that took over 250 ms waited for one),
+/// and the server sees one request per refresh.
+#[test]
+fn refresh_ahead_no_reader_waits_for_a_renewal() {
+    let server = server();
+    server.set_token_lifetime(6);
+    server.set_token_delay(Duration::from_millis(1500));
+    let mut builder = builder_for(&server);
+    builder.set("refresh_margin", "3").unwrap();
+    let client = Client::new(builder.build().unwrap()).unwrap();
+    let first_sent = Instant::now();
+    client.access_token(None).unwrap();
+    let start = Instant::now();
+    let run = Duration::from_secs(14);
+    let (slow, reads) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let (mut slow, mut reads) = (0, 0u64);
+                    while start.elapsed() < run {
+                        let began = Instant::now();
+                        client.access_token(None).unwrap();
+                        if began.elapsed() > Duration::from_millis(250) {
+                            slow += 1;
+                        }
+                        reads += 1;
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    (slow, reads)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    });
+    assert_eq!(slow, 0, "reads that waited for a fetch, of {reads}");
+    // Expiry counts from when a request is sent, so a token sent at s is renewed from s + 3 s:
+    // requests go out at 0, 3, 6, ... s after the first. One request per refresh: one more than
+    // the whole 3 s periods that passed (give or take the one at the very end).
+    let periods = (first_sent.elapsed().as_secs_f64() / 3.0).floor() as usize;
+    let requests = server.token_requests();
+    assert!(
+        requests == periods + 1 || requests == periods,
+        "{requests} token requests in {periods} refresh periods"
+    );
 }

@@ -123,6 +123,11 @@ impl TestServer {
         self.state.set_lifetime_secs(secs);
     }
 
+    /// Makes the token endpoint wait `delay` before each answer (API requests are not delayed).
+    pub fn set_token_delay(&self, delay: Duration) {
+        self.state.set_token_delay(delay);
+    }
+
     /// Makes every token issued so far invalid: the API answers 401 to them.
     pub fn revoke_all(&self) {
         crate::state::lock(&self.state.tokens).revoke_all();

@@ -17,6 +17,7 @@ pub(crate) struct State {
     /// `http://127.0.0.1:PORT`, for building absolute URLs such as redirect targets.
     pub(crate) base_url: String,
     lifetime_secs: AtomicU64,
+    token_delay_ms: AtomicU64,
     verbose: AtomicBool,
     requests: Mutex<Vec<RecordedRequest>>,
     /// The client addresses (ip:port) that sent a token or API request: one per TCP connection.
@@ -36,6 +37,7 @@ impl State {
     pub(crate) fn new(config: ServerConfig, base_url: String) -> State {
         State {
             lifetime_secs: AtomicU64::new(config.token_lifetime_secs),
+            token_delay_ms: AtomicU64::new(0),
             config,
             base_url,
             verbose: AtomicBool::new(false),
@@ -54,6 +56,16 @@ impl State {
 
     pub(crate) fn set_lifetime_secs(&self, secs: u64) {
         self.lifetime_secs.store(secs, Ordering::SeqCst);
+    }
+
+    /// How long the token endpoint takes to answer, as a slow real one does.
+    pub(crate) fn token_delay(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.token_delay_ms.load(Ordering::SeqCst))
+    }
+
+    pub(crate) fn set_token_delay(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.token_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Whether to log one line per request to stderr.

@@ -82,6 +82,10 @@ fn random_hex(counter: u64) -> String {
 
 /// Answers a token request that no scripted response took.
 pub(crate) fn handle(state: &State, request: &RecordedRequest) -> Scripted {
+    let delay = state.token_delay();
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
+    }
     let query = form::parse(&request.query);
     let body = if is_form(request) {
         form::parse(&request.body_text())
