@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "build" / "bench"
 RELEASE = ROOT / "target" / "release"
 STAMPEDE = ROOT / "target" / "bench" / "release" / "stampede"
+REFRESH = ROOT / "target" / "bench" / "release" / "refresh"
 LUCID = ROOT / "build" / "lucid"
-BENCHES = ["token_read", "stampede", "requests", "cold_start", "footprint"]
+BENCHES = ["token_read", "stampede", "refresh", "requests", "cold_start", "footprint"]
 
 TOKEN_READ_CALLS = 3_000_000  # per measurement, shared by the threads
 TOKEN_READ_THREADS = "1,2,4,8"
@@ -115,7 +116,7 @@ def bench_token_read(server, runs):
             "target": "token", "status": 200,
             "body": {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}})
         for line in json_lines([BIN / "token_read", server.credentials, "1,2",
-                                TOKEN_READ_CALLS, "lucidauth,mutex_strdup"]):
+                                TOKEN_READ_CALLS, "lucidauth,lucidauth_buf,mutex_strdup"]):
             rows.append({**line, "run": run, "token": "1KiB"})
     return rows
 
@@ -123,6 +124,11 @@ def bench_token_read(server, runs):
 def bench_stampede(runs):
     log(f"stampede: {runs} runs")
     return json_lines([STAMPEDE, runs])
+
+
+def bench_refresh(runs, out):
+    log(f"refresh ahead: {runs} runs of ~7 s in each mode")
+    return json_lines([REFRESH, runs, out])
 
 
 def bench_requests(server, runs):
@@ -228,6 +234,22 @@ def summarize(results):
             triple([lucid1[r]["ns_per_call"] for r in runs], " ns"),
             "mutex+strdup " + triple([base1[r]["ns_per_call"] for r in runs], " ns"),
             triple(ratio, "×"), "≤ 2×", verdict(statistics.median(ratio) <= 2))
+        buf1, buf2 = pick("lucidauth_buf", 1), pick("lucidauth_buf", 2)
+        if buf1:
+            bratio = [buf1[r]["ns_per_call"] / base1[r]["ns_per_call"] for r in runs]
+            row("", "ns per call, 1 thread, lucid_client_access_token_buf (stack buffer)",
+                triple([buf1[r]["ns_per_call"] for r in runs], " ns"),
+                "mutex+strdup " + triple([base1[r]["ns_per_call"] for r in runs], " ns"),
+                triple(bratio, "×"), "≤ 1.0×", verdict(statistics.median(bratio) <= 1.0))
+            bclock = [buf1[r]["ns_per_call"] / clock1[r]["ns_per_call"] for r in runs]
+            row("", "ns per call, 1 thread, buffer read against mutex+clock+strdup",
+                triple([buf1[r]["ns_per_call"] for r in runs], " ns"),
+                "mutex+clock+strdup " + triple([clock1[r]["ns_per_call"] for r in runs], " ns"),
+                triple(bclock, "×"), "(info)", "")
+            bscale = [buf2[r]["calls_per_sec"] / buf1[r]["calls_per_sec"] for r in runs]
+            row("", "calls/s, 2 threads ÷ 1 thread, buffer read",
+                triple([buf2[r]["calls_per_sec"] / 1e6 for r in runs], " M/s") + " → " +
+                triple(bscale, "×"), "", "", "≥ 1.8×", verdict(statistics.median(bscale) >= 1.8))
         ratio_clock = [lucid1[r]["ns_per_call"] / clock1[r]["ns_per_call"] for r in runs]
         row("", "ns per call, 1 thread (baseline also reads the clock)",
             triple([lucid1[r]["ns_per_call"] for r in runs], " ns"),
@@ -261,6 +283,22 @@ def summarize(results):
             js = [j2[r]["calls_per_sec"] / j1[r]["calls_per_sec"] for r in runs]
             row("", f"calls/s, 2 threads ÷ 1 thread, {JWT_SIZED}-byte token",
                 triple(js, "×"), "", "", "(info)", "")
+
+    rf = results.get("refresh")
+    if rf:
+        by = {mode: [r for r in rf if r["mode"] == mode] for mode in ["wait_at_expiry", "refresh_ahead"]}
+        before = [r["max_wait_ns"] / 1e6 for r in by["wait_at_expiry"]]
+        after = [r["max_wait_ns"] / 1e6 for r in by["refresh_ahead"]]
+        row("6 refresh (8 threads, 200 ms token endpoint, 3 refreshes)",
+            "longest wait of any read after the first",
+            "refresh ahead " + triple(after, " ms"), "waiting at expiry " + triple(before, " ms"),
+            "", "no read waits for a fetch", verdict(max(after) < 50))
+        row("", "reads over 1 ms / token requests",
+            "refresh ahead " + triple([r["reads_over_1ms"] for r in by["refresh_ahead"]]) + " / " +
+            triple([r["token_requests"] for r in by["refresh_ahead"]]),
+            "waiting at expiry " + triple([r["reads_over_1ms"] for r in by["wait_at_expiry"]]) +
+            " / " + triple([r["token_requests"] for r in by["wait_at_expiry"]]),
+            "", "(report)", "")
 
     st = results.get("stampede")
     if st:
@@ -376,6 +414,38 @@ def plot(results, out):
     return path
 
 
+def plot_refresh(results, out):
+    """Read latency over time across three refreshes, with and without refresh ahead."""
+    if not results.get("refresh"):
+        return None
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib not installed: no plot")
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    for mode, label, colour in [("wait_at_expiry", "refresh_ahead = false", "tab:red"),
+                                ("refresh_ahead", "refresh_ahead = true", "tab:blue")]:
+        path = out / f"refresh-{mode}.csv"
+        if not path.exists():
+            continue
+        points = [line.split(",") for line in path.read_text().splitlines()]
+        ax.scatter([float(t) for t, _ in points], [max(int(us), 1) for _, us in points],
+                   s=2, alpha=0.4, color=colour, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("seconds (tokens live 4 s, renewed 2 s before expiry; endpoint takes 200 ms)")
+    ax.set_ylabel("read latency, µs")
+    ax.set_title("Token read latency across three refreshes, 8 threads")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(markerscale=6)
+    path = out / "refresh_latency.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
 def machine():
     model = "unknown"
     try:
@@ -412,6 +482,8 @@ def main():
             results["token_read"] = bench_token_read(server, args.runs)
         if "stampede" in only:
             results["stampede"] = bench_stampede(args.runs)
+        if "refresh" in only:
+            results["refresh"] = bench_refresh(args.runs, args.out)
         if "requests" in only:
             results["requests"] = bench_requests(server, args.runs)
         if "cold_start" in only:
@@ -428,13 +500,15 @@ def main():
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
     (args.out / "results.md").write_text(header + "\n\n" + table + "\n")
     picture = plot(results, args.out)
+    refresh_picture = plot_refresh(results, args.out)
     print()
     print(header)
     print()
     print(table)
     print()
     print(f"written: {args.out / 'results.json'}, {args.out / 'results.md'}"
-          + (f", {picture}" if picture else ""))
+          + (f", {picture}" if picture else "")
+          + (f", {refresh_picture}" if refresh_picture else ""))
 
 
 if __name__ == "__main__":

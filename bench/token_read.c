@@ -10,6 +10,8 @@
  * subset of the names below, e.g. "lucidauth" alone for profiling.
  *
  *   lucidauth       lucid_client_access_token(client, NULL, &token, NULL) + lucid_string_free
+ *   lucidauth_buf   lucid_client_access_token_buf into a 2 KiB buffer of the thread's own (the
+ *                   zero-allocation read)
  *   mutex_strdup    the baseline: a pthread_mutex-guarded cached token, strdup + free
  *   mutex_clock     the baseline plus what a real cache also does: read the monotonic clock and
  *                   compare it with the token's expiry (for information)
@@ -40,6 +42,21 @@ static char *lucid_read(void) {
 
 static void lucid_release(char *token) {
     lucid_string_free(token);
+}
+
+/* The caller's buffer: a thread's own, as a stack buffer would be. */
+static _Thread_local char token_buf[2048];
+
+static char *lucid_buf_read(void) {
+    size_t len = 0;
+    LucidError *err = NULL;
+    check(lucid_client_access_token_buf(client, NULL, token_buf, sizeof token_buf, &len, &err), &err,
+          "access token into a buffer");
+    return token_buf;
+}
+
+static void lucid_buf_release(char *token) {
+    keep(token);
 }
 
 static pthread_mutex_t baseline_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -158,7 +175,7 @@ int main(int argc, char **argv) {
     }
     long calls = atol(argv[3]);
     const char *impls =
-        argc == 5 ? argv[4] : "lucidauth,mutex_strdup,mutex_clock,strdup_only,compute";
+        argc == 5 ? argv[4] : "lucidauth,lucidauth_buf,mutex_strdup,mutex_clock,strdup_only,compute";
     client = client_from_file(argv[1]);
 
     /* Warm-up: the one fetch, then the baseline caches the same token. */
@@ -178,6 +195,10 @@ int main(int argc, char **argv) {
         if (wanted(impls, "lucidauth")) {
             report("lucidauth", threads, calls,
                    measure(lucid_read, lucid_release, threads, calls));
+        }
+        if (wanted(impls, "lucidauth_buf")) {
+            report("lucidauth_buf", threads, calls,
+                   measure(lucid_buf_read, lucid_buf_release, threads, calls));
         }
         if (wanted(impls, "mutex_strdup")) {
             report("mutex_strdup", threads, calls,

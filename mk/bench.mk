@@ -13,7 +13,7 @@ BENCH_DIR    := build/bench
 BENCH_LIBDIR := $(CURDIR)/target/release
 BENCH_CFLAGS ?= -std=c11 -O2 -Wall -Wextra -Werror -pthread
 BENCH_RUNS   ?= 5
-BENCH_ONLY   ?= token_read,stampede,requests,cold_start,footprint
+BENCH_ONLY   ?= token_read,stampede,refresh,requests,cold_start,footprint
 BENCH_CARGO  ?= cargo
 BENCH_CC     ?= cc
 BENCH_LINK    = -L$(BENCH_LIBDIR) -llucidauth -Wl,-rpath,$(BENCH_LIBDIR)

@@ -16,6 +16,7 @@ use crate::clock::{nanos, Clock};
 use crate::error::{Error, Result};
 use crate::log;
 use crate::token::Token;
+use crate::token_copy::TokenCopy;
 use crate::token_source::TokenSource;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -79,6 +80,8 @@ struct Slot {
     not_before: AtomicU64,
     /// Background refreshes that failed in a row.
     failures: AtomicU32,
+    /// `current` again, for readers that copy it out without a lock.
+    copy: TokenCopy,
 }
 
 /// What a read found.
@@ -122,6 +125,14 @@ impl TokenCache {
             }
             Read::Miss => None,
         })
+    }
+
+    /// Copies the token for `scope` into `out` when it is fresh, without a lock, a reference count
+    /// or a shared write: `Some(Ok(len))` copied, `Some(Err(len))` does not fit, `None` when this
+    /// fast path cannot answer (use [`TokenCache::read`] or [`TokenCache::get`]).
+    pub fn read_into(&self, scope: &str, out: &mut [u8]) -> Option<Result<usize, usize>> {
+        let now = self.shared.clock.now();
+        self.with_slot(scope, |slot| slot.copy.read_into(now, out))
     }
 
     /// The token for `scope`: the cached one while it can be served, else one from the source.
@@ -301,6 +312,7 @@ impl Slot {
     ) {
         let mut current = write(&self.current);
         if condition(current.as_ref()) {
+            self.copy.set(token.as_deref());
             *current = token;
             self.generation.store(
                 GENERATIONS.fetch_add(1, Ordering::Relaxed),

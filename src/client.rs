@@ -86,6 +86,26 @@ impl Client {
         self.tokens.get(scope).map(|t| f(&t))
     }
 
+    /// Copies a fresh access token for `scope` (as `access_token`) into `out`: `Ok(len)` when
+    /// copied, `Err(len)` when `out` is shorter than the token (nothing else is copied then). No
+    /// allocation while the token is cached.
+    pub fn access_token_into(
+        &self,
+        scope: Option<&str>,
+        out: &mut [u8],
+    ) -> Result<std::result::Result<usize, usize>> {
+        let scope = self.scope(scope);
+        if let Some(copied) = self.tokens.read_into(scope, out) {
+            return Ok(copied);
+        }
+        self.with_access_token(Some(scope), |token| {
+            let bytes = token.secret().as_bytes();
+            let dest = out.get_mut(..bytes.len()).ok_or(bytes.len())?;
+            dest.copy_from_slice(bytes);
+            Ok(bytes.len())
+        })
+    }
+
     /// Sends `method path` to the API with the token (and api key), and returns the answer
     /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
     /// sent once more. 429 and 503 are retried for any method; other 5xx and transport failures

@@ -23,6 +23,7 @@ mod retry;
 mod secret;
 mod shared_cache;
 pub mod token;
+mod token_copy;
 mod token_endpoint;
 mod token_source;
 mod transport;

@@ -78,6 +78,11 @@ impl Token {
         now < self.stale_at
     }
 
+    /// Monotonic nanoseconds from which the token is renewed.
+    pub fn stale_at(&self) -> u64 {
+        self.stale_at
+    }
+
     /// Whether the token has not expired yet (`now`: monotonic nanoseconds).
     pub fn is_unexpired(&self, now: u64) -> bool {
         now < self.expires_at.mono

@@ -155,18 +155,21 @@ pub fn out_buf<'a>(ptr: *mut c_char, len: usize, name: &str) -> Result<OutBuf<'a
 pub struct OutBuf<'a>(&'a mut [u8]);
 
 impl OutBuf<'_> {
-    /// Copies `text` and a NUL when they fit and returns `Ok(text.len())`; else writes nothing
-    /// and returns `Err(text.len())`.
-    pub fn write_str(&mut self, text: &str) -> Result<usize, usize> {
-        let len = text.len();
-        match self.0.get_mut(..=len) {
-            Some(dest) => {
-                dest[..len].copy_from_slice(text.as_bytes());
-                dest[len] = 0;
-                Ok(len)
+    /// Lets `fill` copy a string into the buffer less its last byte (`Ok(len)`, or `Err(len)`
+    /// when it does not fit), then ends a copied string with a NUL.
+    pub fn write_with_nul<E>(
+        self,
+        fill: impl FnOnce(&mut [u8]) -> Result<Result<usize, usize>, E>,
+    ) -> Result<Result<usize, usize>, E> {
+        let room = self.0.len().saturating_sub(1);
+        let copied = fill(&mut self.0[..room])?;
+        if let Ok(len) = copied {
+            match self.0.get_mut(len) {
+                Some(end) => *end = 0,
+                None => return Ok(Err(len)),
             }
-            None => Err(len),
         }
+        Ok(copied)
     }
 }
 

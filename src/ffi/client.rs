@@ -58,9 +58,11 @@ pub extern "C" fn lucid_client_access_token(
         let client = handle(client, "client")?;
         let scope = optional_string(scope, "scope")?;
         let token_out = out_ptr(token_out, "token_out")?;
-        let token = client
-            .inner
-            .with_access_token(scope, |token| token.secret().as_bytes().to_vec())?;
+        let token = client.inner.with_access_token(scope, |token| {
+            let mut bytes = Vec::with_capacity(token.secret().len() + 1);
+            bytes.extend_from_slice(token.secret().as_bytes());
+            bytes
+        })?;
         // A token never holds a NUL (token::is_valid_token); were one there, this is an error,
         // not a truncated string.
         let token = CString::new(token).map_err(|_| {
@@ -89,10 +91,8 @@ pub extern "C" fn lucid_client_access_token_buf(
         let client = handle(client, "client")?;
         let scope = optional_string(scope, "scope")?;
         let token_len = out_ptr(token_len, "token_len")?;
-        let mut buf = out_buf(buf, buf_len, "buf")?;
-        let copied = client
-            .inner
-            .with_access_token(scope, |token| buf.write_str(token.secret()))?;
+        let buf = out_buf(buf, buf_len, "buf")?;
+        let copied = buf.write_with_nul(|room| client.inner.access_token_into(scope, room))?;
         match copied {
             Ok(len) => {
                 token_len.write(len);
