@@ -1,7 +1,7 @@
 #!/bin/sh
-# Builds and runs the C# binding's tests (examples/csharp/Tests.cs) with Mono against the
+# Builds and runs the C# binding's tests (bindings/csharp/Tests.cs) with Mono against the
 # bundled local server. Run from anywhere; `make test` runs it from the repository root as
-#   sh examples/csharp/run_tests.sh
+#   sh bindings/csharp/run_tests.sh
 set -eu
 
 if ! command -v mcs >/dev/null 2>&1 || ! command -v mono >/dev/null 2>&1; then
