@@ -32,7 +32,7 @@ namespace LucidAuth
 {
     /// <summary>
     /// The status codes of the C API (<c>enum LucidStatus</c>). The numbers are part of the ABI
-    /// and never change.
+    /// and never change; a test compares this enum with the header.
     /// </summary>
     public enum LucidStatus : int
     {
@@ -66,6 +66,8 @@ namespace LucidAuth
         Internal = 13,
         /// <summary>The server's TLS certificate could not be verified, or the handshake failed; not retried.</summary>
         Tls = 14,
+        /// <summary>A caller's buffer was too small for the result (<see cref="Client.Token"/> retries with a larger one).</summary>
+        BufferTooSmall = 15,
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using LucidAuth;
@@ -69,7 +70,8 @@ namespace LucidAuth.Tests
 
         private static void RunAll()
         {
-            Test("version and status names", VersionAndStatusNames);
+            Test("version", VersionIsTheHeaders);
+            Test("LucidStatus is the header's status table, both ways", StatusTableIsTheHeaders);
             Test("token is cached: one token request", TokenIsCached);
             Test("scoped tokens are cached per scope", ScopedTokens);
             Test("send: path, x-api-key, bearer, body, headers", SendEchoes);
@@ -101,25 +103,39 @@ namespace LucidAuth.Tests
 
         // ---- the tests ----------------------------------------------------------------------------
 
-        private static void VersionAndStatusNames()
+        private static void VersionIsTheHeaders()
         {
-            Check(System.Text.RegularExpressions.Regex.IsMatch(Library.Version, @"^\d+\.\d+\.\d+"),
-                  "version looks like x.y.z: " + Library.Version);
-            var expected = new Dictionary<LucidStatus, int>
+            Match version = Regex.Match(HeaderText(), "#define LUCIDAUTH_VERSION_STRING \"([^\"]+)\"");
+            Check(version.Success, "the header defines LUCIDAUTH_VERSION_STRING");
+            Equal(version.Groups[1].Value, Library.Version, "the library's version is the header's");
+        }
+
+        /// <summary>
+        /// The <c>LUCID_STATUS_NAME = n</c> lines of include/lucidauth.h against the members of
+        /// <see cref="LucidStatus"/> (Pascal case turned into the header's spelling), both ways.
+        /// </summary>
+        private static void StatusTableIsTheHeaders()
+        {
+            var header = new Dictionary<string, int>();
+            foreach (Match m in Regex.Matches(HeaderText(), @"^\s*LUCID_STATUS_([A-Z0-9_]+) = (\d+),", RegexOptions.Multiline))
+                header.Add(m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            Check(header.Count >= 16, "found the statuses in the header: " + header.Count);
+
+            var binding = new Dictionary<string, int>();
+            foreach (LucidStatus status in Enum.GetValues(typeof(LucidStatus)))
+                binding.Add(Snake(status.ToString()), (int)status);
+
+            foreach (var pair in header)
             {
-                { LucidStatus.Ok, 0 }, { LucidStatus.NullArgument, 1 }, { LucidStatus.InvalidUtf8, 2 },
-                { LucidStatus.InvalidArgument, 3 }, { LucidStatus.Config, 4 }, { LucidStatus.Io, 5 },
-                { LucidStatus.InsecureUrl, 6 }, { LucidStatus.Transport, 7 }, { LucidStatus.Timeout, 8 },
-                { LucidStatus.CredentialsRejected, 9 }, { LucidStatus.TokenEndpoint, 10 },
-                { LucidStatus.Protocol, 11 }, { LucidStatus.TooLarge, 12 }, { LucidStatus.Internal, 13 },
-                { LucidStatus.Tls, 14 },
-            };
-            foreach (var pair in expected)
-            {
-                Equal(pair.Value, (int)pair.Key, "number of " + pair.Key);
-                Equal("LUCID_STATUS_" + Snake(pair.Key.ToString()), Library.StatusName(pair.Key), "name of " + pair.Key);
+                int number;
+                Check(binding.TryGetValue(pair.Key, out number), "LucidStatus lacks LUCID_STATUS_" + pair.Key);
+                Equal(pair.Value, number, "number of LUCID_STATUS_" + pair.Key);
+                Equal("LUCID_STATUS_" + pair.Key, Library.StatusName((LucidStatus)pair.Value), "library's name of " + pair.Value);
             }
-            Equal("LUCID_STATUS_UNKNOWN", Library.StatusName((LucidStatus)999), "unknown status name");
+            foreach (var pair in binding)
+                Check(header.ContainsKey(pair.Key), "LucidStatus has " + pair.Key + ", which the header lacks");
+            Equal(15, (int)LucidStatus.BufferTooSmall, "BufferTooSmall");
+            Equal("LUCID_STATUS_UNKNOWN", Library.StatusName((LucidStatus)header.Count), "the number past the last");
         }
 
         private static void TokenIsCached()
@@ -681,6 +697,12 @@ namespace LucidAuth.Tests
                 throw new CheckFailed(what + ": expected " + typeof(T).Name + ", got " + e.GetType().Name + ": " + e.Message);
             }
             throw new CheckFailed(what + ": expected " + typeof(T).Name + ", nothing was thrown");
+        }
+
+        /// <summary>include/lucidauth.h: $LUCIDAUTH_HEADER (run_tests.sh sets it), else relative to the working directory.</summary>
+        private static string HeaderText()
+        {
+            return File.ReadAllText(Environment.GetEnvironmentVariable("LUCIDAUTH_HEADER") ?? "include/lucidauth.h");
         }
 
         private static string Snake(string pascal)

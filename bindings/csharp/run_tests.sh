@@ -29,7 +29,9 @@ unset LAS_CLIENT_ID LAS_CLIENT_SECRET LAS_API_KEY LAS_AUTH_ENDPOINT LAS_API_ENDP
       LAS_PROFILE LAS_CREDENTIALS_FILE
 
 LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export LD_LIBRARY_PATH
+# The tests compare the binding's tables with the header's.
+LUCIDAUTH_HEADER="$root/include/lucidauth.h"
+export LD_LIBRARY_PATH LUCIDAUTH_HEADER
 status=0
 mono --debug "$out/Tests.exe" "$lib/lucid-testserver" || status=$?
 exit "$status"

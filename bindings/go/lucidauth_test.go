@@ -69,37 +69,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestStatusNumbersAndNames(t *testing.T) {
-	want := map[lucidauth.Status]struct {
-		number int32
-		name   string
-	}{
-		lucidauth.OK:                  {0, "LUCID_STATUS_OK"},
-		lucidauth.NullArgument:        {1, "LUCID_STATUS_NULL_ARGUMENT"},
-		lucidauth.InvalidUTF8:         {2, "LUCID_STATUS_INVALID_UTF8"},
-		lucidauth.InvalidArgument:     {3, "LUCID_STATUS_INVALID_ARGUMENT"},
-		lucidauth.Config:              {4, "LUCID_STATUS_CONFIG"},
-		lucidauth.IO:                  {5, "LUCID_STATUS_IO"},
-		lucidauth.InsecureURL:         {6, "LUCID_STATUS_INSECURE_URL"},
-		lucidauth.Transport:           {7, "LUCID_STATUS_TRANSPORT"},
-		lucidauth.Timeout:             {8, "LUCID_STATUS_TIMEOUT"},
-		lucidauth.CredentialsRejected: {9, "LUCID_STATUS_CREDENTIALS_REJECTED"},
-		lucidauth.TokenEndpoint:       {10, "LUCID_STATUS_TOKEN_ENDPOINT"},
-		lucidauth.Protocol:            {11, "LUCID_STATUS_PROTOCOL"},
-		lucidauth.TooLarge:            {12, "LUCID_STATUS_TOO_LARGE"},
-		lucidauth.Internal:            {13, "LUCID_STATUS_INTERNAL"},
-		lucidauth.TLS:                 {14, "LUCID_STATUS_TLS"},
-	}
-	for status, w := range want {
-		if int32(status) != w.number || status.String() != w.name {
-			t.Errorf("status %d %q, want %d %q", int32(status), status.String(), w.number, w.name)
-		}
-	}
-	if got := lucidauth.Status(15).String(); got != "LUCID_STATUS_UNKNOWN" {
-		t.Errorf("Status(15).String() = %q", got)
-	}
-}
-
 func TestTokenIsCachedAcrossCalls(t *testing.T) {
 	setup(t)
 	client := newClient(t)
