@@ -49,6 +49,15 @@ inline std::string_view version() noexcept { return lucid_version(); }
 /// The name of a status code, e.g. "LUCID_STATUS_TIMEOUT".
 inline std::string_view status_name(int32_t status) noexcept { return lucid_status_name(status); }
 
+/// The name of every key of the credentials file and CredentialsBuilder::set ("client_id",
+/// "client_secret", ...), in the order of the README's table, as the library lists them
+/// (lucid_credentials_key). The strings are static.
+inline std::vector<std::string_view> credential_keys() {
+    std::vector<std::string_view> keys;
+    for (size_t i = 0; const char *key = lucid_credentials_key(i); ++i) keys.emplace_back(key);
+    return keys;
+}
+
 /// A failure reported by the library (or by this wrapper before calling it, e.g. a string
 /// argument holding a NUL byte, reported as LUCID_STATUS_INVALID_ARGUMENT). what() is the
 /// library's message. Cheap and non-throwing to copy: the details are shared, immutable.
@@ -212,8 +221,7 @@ private:
 };
 
 /// Credentials being assembled key by key, with the key names and values of the credentials
-/// file ("client_id", "client_secret", "api_key", "auth_endpoint", "scope", "timeout", ...).
-/// Not for use from two threads at once.
+/// file (credential_keys() lists them). Not for use from two threads at once.
 class CredentialsBuilder {
 public:
     /// An empty builder.

@@ -265,7 +265,10 @@ namespace LucidAuth
         }
     }
 
-    /// <summary>The keys of the credentials file, accepted by <see cref="CredentialsBuilder.Set"/>.</summary>
+    /// <summary>
+    /// The keys of the credentials file, accepted by <see cref="CredentialsBuilder.Set"/>, in the
+    /// order of the README's table (a test checks the constants against the library's list).
+    /// </summary>
     public static class CredentialKeys
     {
         public const string ClientId = "client_id";
@@ -277,6 +280,8 @@ namespace LucidAuth
         public const string TokenParams = "token_params";
         public const string ClientAuth = "client_auth";
         public const string UseCache = "use_cache";
+        public const string CacheDir = "cache_dir";
+        public const string CacheUrl = "cache_url";
         public const string CaFile = "ca_file";
         public const string Timeout = "timeout";
         public const string RefreshMargin = "refresh_margin";
@@ -288,13 +293,23 @@ namespace LucidAuth
         public const string RetryDeadline = "retry_deadline";
         public const string MaxRetryAfter = "max_retry_after";
 
-        /// <summary>Every key, in the order of the documentation.</summary>
-        public static readonly ReadOnlyCollection<string> All = new ReadOnlyCollection<string>(new[]
+        /// <summary>
+        /// Every key the library accepts, in the order of the README's table, as the library lists
+        /// them (<c>lucid_credentials_key</c>), read once on first use.
+        /// </summary>
+        public static readonly ReadOnlyCollection<string> All = FromLibrary();
+
+        private static ReadOnlyCollection<string> FromLibrary()
         {
-            ClientId, ClientSecret, ApiKey, AuthEndpoint, ApiEndpoint, Scope, TokenParams,
-            ClientAuth, UseCache, CaFile, Timeout, RefreshMargin, AllowHttp,
-            ConnectTimeout, MaxResponseBytes, MaxRetries, RetryBackoffMs, RetryDeadline, MaxRetryAfter,
-        });
+            var keys = new List<string>();
+            for (uint i = 0; ; i++)
+            {
+                IntPtr name = Native.lucid_credentials_key(new UIntPtr(i));
+                if (name == IntPtr.Zero)
+                    return keys.AsReadOnly();
+                keys.Add(Native.CopyUtf8(name));
+            }
+        }
     }
 
     /// <summary>
@@ -392,6 +407,10 @@ namespace LucidAuth
         public CredentialsBuilder ClientAuth(string value) { return Set(CredentialKeys.ClientAuth, value); }
         /// <summary>Sets <c>use_cache</c>.</summary>
         public CredentialsBuilder UseCache(bool value) { return Set(CredentialKeys.UseCache, value ? "true" : "false"); }
+        /// <summary>Sets <c>cache_dir</c>, the directory of the shared token cache on disk.</summary>
+        public CredentialsBuilder CacheDir(string path) { return Set(CredentialKeys.CacheDir, path); }
+        /// <summary>Sets <c>cache_url</c> (<c>redis://host:port/db</c> or <c>rediss://...</c>): share tokens between hosts.</summary>
+        public CredentialsBuilder CacheUrl(string url) { return Set(CredentialKeys.CacheUrl, url); }
         /// <summary>Sets <c>ca_file</c>, a PEM bundle of extra trusted roots.</summary>
         public CredentialsBuilder CaFile(string path) { return Set(CredentialKeys.CaFile, path); }
         /// <summary>Sets <c>timeout</c> (whole seconds, above 0).</summary>
@@ -746,6 +765,8 @@ namespace LucidAuth
         internal static extern int lucid_credentials_builder_build(CredentialsBuilderHandle builder, out IntPtr credentials, out IntPtr err);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern void lucid_credentials_builder_free(IntPtr builder);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_credentials_key(UIntPtr index);
 
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern int lucid_error_status(ErrorHandle error);

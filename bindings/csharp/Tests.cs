@@ -13,6 +13,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
@@ -87,6 +89,7 @@ namespace LucidAuth.Tests
             Test("missing file", MissingFile);
             Test("Discover via LAS_CREDENTIALS_FILE", Discover);
             Test("Create + ToBuilder", CreateAndToBuilder);
+            Test("CredentialKeys are lucid_credentials_key's list, in order", CredentialKeysAreTheLibrarys);
             Test("builder: every key of the credentials file", BuilderEveryKey);
             Test("builder: typed setters", BuilderTyped);
             Test("builder: bad keys and values", BuilderRejects);
@@ -358,6 +361,25 @@ namespace LucidAuth.Tests
             Check(e.Status == LucidStatus.Config || e.Status == LucidStatus.InvalidArgument, "status: " + e.Status);
         }
 
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        private static extern IntPtr lucid_credentials_key(UIntPtr index);
+
+        /// <summary>
+        /// lucid_credentials_key(0, 1, ...) until NULL, against CredentialKeys.All and against the
+        /// constants of CredentialKeys (in declaration order), exactly.
+        /// </summary>
+        private static void CredentialKeysAreTheLibrarys()
+        {
+            var library = new List<string>();
+            for (uint i = 0; lucid_credentials_key(new UIntPtr(i)) != IntPtr.Zero; i++)
+                library.Add(Marshal.PtrToStringAnsi(lucid_credentials_key(new UIntPtr(i))));
+            Check(library.Count > 0 && library[0] == "client_id", "the library lists client_id first: " + string.Join(",", library));
+            Equal(string.Join(",", library), string.Join(",", CredentialKeys.All), "CredentialKeys.All");
+            var constants = typeof(CredentialKeys).GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue());
+            Equal(string.Join(",", library), string.Join(",", constants), "the CredentialKeys constants");
+        }
+
         private static void BuilderEveryKey()
         {
             const string caFile = "/etc/ssl/certs/ca-certificates.crt";
@@ -372,6 +394,9 @@ namespace LucidAuth.Tests
                 { "token_params", "query" },
                 { "client_auth", "basic" },
                 { "use_cache", "false" },
+                { "cache_dir", Path.Combine(Path.GetTempPath(), "lucidauth-cs-cache") },
+                // Nothing listens on port 1: the shared cache only costs a warning, the token is fetched.
+                { "cache_url", "redis://127.0.0.1:1/0" },
                 { "ca_file", caFile },
                 { "timeout", "15" },
                 { "refresh_margin", "60" },
@@ -424,6 +449,10 @@ namespace LucidAuth.Tests
                     Check(!((string)token["query"]).Contains("grant_type"), "nothing in the query: " + token["query"]);
                 }
                 Throws<ArgumentOutOfRangeException>(() => builder.Timeout(TimeSpan.FromMilliseconds(1500)), "fractional timeout");
+                Check(object.ReferenceEquals(builder, builder.CacheDir("/tmp/lucidauth-cache")), "CacheDir");
+                Check(object.ReferenceEquals(builder, builder.CacheUrl("redis://127.0.0.1:6379/0")), "CacheUrl");
+                var e = Throws<LucidAuthException>(() => builder.CacheUrl("ftp://127.0.0.1/0"), "CacheUrl with another scheme");
+                Equal(LucidStatus.InvalidArgument, e.Status, "bad cache_url status");
             }
         }
 

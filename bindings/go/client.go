@@ -29,7 +29,7 @@ type Client struct {
 // NewClient are not changed).
 type ClientOption func(*CredentialsBuilder)
 
-// With sets one credentials key (see CredentialsBuilder for the keys), e.g.
+// With sets one credentials key (one of CredentialKeys), e.g.
 // With("api_endpoint", "https://api.example.com/v1").
 func With(key, value string) ClientOption {
 	return func(b *CredentialsBuilder) { b.Set(key, value) }
