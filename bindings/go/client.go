@@ -104,17 +104,32 @@ func (c *Client) Close() error {
 // once for all goroutines waiting for it. Tokens are cached per scope.
 //
 // An empty scope means the scope of the credentials (their scope key; no scope when it is not
-// set). The C API's third choice, "no scope even though the credentials have one", is not
-// reachable through Token: make the client from credentials without a scope key for that.
+// set). To ask for no scope even though the credentials have one, use TokenForScope("").
 func (c *Client) Token(scope string) (string, error) {
-	if c == nil {
-		return "", closedError("Client")
-	}
 	cscope, err := cOptionalString("scope", scope)
 	if err != nil {
 		return "", err
 	}
 	defer freeCString(cscope)
+	return c.token(cscope)
+}
+
+// TokenForScope returns a fresh access token for exactly scope, as Token does, except that ""
+// asks for a token without a scope, whatever the credentials' scope key says.
+func (c *Client) TokenForScope(scope string) (string, error) {
+	cscope, err := cString("scope", scope)
+	if err != nil {
+		return "", err
+	}
+	defer freeCString(cscope)
+	return c.token(cscope)
+}
+
+// token gets the token for a scope already in C memory (nil: the credentials' scope).
+func (c *Client) token(scope *C.char) (string, error) {
+	if c == nil {
+		return "", closedError("Client")
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.ptr == nil {
@@ -122,7 +137,7 @@ func (c *Client) Token(scope string) (string, error) {
 	}
 	var token *C.char
 	var cerr *C.LucidError
-	status := C.lucid_client_access_token(c.ptr, cscope, &token, &cerr)
+	status := C.lucid_client_access_token(c.ptr, scope, &token, &cerr)
 	runtime.KeepAlive(c)
 	if err := check(status, cerr); err != nil {
 		return "", err

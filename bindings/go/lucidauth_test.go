@@ -137,6 +137,47 @@ func TestTokenPerScope(t *testing.T) {
 	}
 }
 
+func TestTokenForScopeCanAskForNoScope(t *testing.T) {
+	setup(t)
+	client := newClient(t, lucidauth.WithScope("machinelearning.predict"))
+	configured, err := client.Token("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := client.TokenForScope("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none == configured {
+		t.Fatal("TokenForScope(\"\") gave the token of the configured scope")
+	}
+	for _, call := range []struct {
+		scope string
+		want  string
+	}{{"", none}, {"machinelearning.predict", configured}} {
+		got, err := client.TokenForScope(call.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != call.want {
+			t.Errorf("TokenForScope(%q) = %q, want the cached %q", call.scope, got, call.want)
+		}
+	}
+	wantStats(t, 2, 0)
+	reqs := requests(t)
+	wantQueries := []string{
+		"grant_type=client_credentials&scope=machinelearning.predict",
+		"grant_type=client_credentials",
+	}
+	for i, want := range wantQueries {
+		if reqs[i].Query != want {
+			t.Errorf("token request %d query %q, want %q", i, reqs[i].Query, want)
+		}
+	}
+	_, err = client.TokenForScope("a\x00b")
+	asError(t, err, lucidauth.InvalidArgument)
+}
+
 func TestDoEchoesRequest(t *testing.T) {
 	setup(t)
 	client := newClient(t)
@@ -337,6 +378,8 @@ func TestClosedHandlesReturnErrors(t *testing.T) {
 	if e := asError(t, err, lucidauth.NullArgument); !errors.Is(e, lucidauth.ErrClosed) {
 		t.Fatalf("%v does not wrap ErrClosed", err)
 	}
+	_, err = client.TokenForScope("")
+	asError(t, err, lucidauth.NullArgument)
 	_, err = client.Do("GET", "/documents", nil, nil)
 	asError(t, err, lucidauth.NullArgument)
 
