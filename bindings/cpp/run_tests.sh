@@ -111,7 +111,7 @@ expect_stat() { # name expected what
 # --- the test program ---------------------------------------------------------------------------
 admin_post reset
 echo "cpp: $out/lucidauth_cpp_test"
-if ! "$out/lucidauth_cpp_test" "$creds"; then
+if ! "$out/lucidauth_cpp_test" "$creds" "$base"; then
     fail "the C++ test program"
 fi
 # One token for the shared client (every token() and request(), the 800 threaded calls), and one
@@ -121,7 +121,7 @@ expect_stat token_requests 2 "test program (1 shared client + 1 rejected secret)
 if [ "${CPP_SANITIZE:-0}" = 1 ]; then
     admin_post reset
     echo "cpp: $out/lucidauth_cpp_test_sanitized"
-    "$out/lucidauth_cpp_test_sanitized" "$creds" || fail "the sanitized C++ test program"
+    "$out/lucidauth_cpp_test_sanitized" "$creds" "$base" || fail "the sanitized C++ test program"
     expect_stat token_requests 2 "sanitized test program"
 fi
 

@@ -1,11 +1,14 @@
 // Tests of lucidauth.hpp against the bundled local server, first translation unit (the other is
 // test_second_tu.cpp; both include lucidauth.hpp, which proves it has no ODR problems).
 //
-//   lucidauth_cpp_test CREDENTIALS_FILE
+//   lucidauth_cpp_test CREDENTIALS_FILE BASE_URL
 //
-// CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`. Every test here
+// CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`, BASE_URL the
+// server's (http://127.0.0.1:PORT, for its /_admin/ endpoints). Every test here
 // uses one shared Client, so the whole run fetches exactly one token for it; the run_tests.sh
 // script checks that through the server's /_admin/stats.
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -19,7 +22,16 @@ using test::expect_error;
 
 namespace {
 
-void shared_client_tests(const lucidauth::Client &client) {
+/// The body of GET <base_url>/_admin/requests (what the server received), in lower case. The
+/// client reaches the admin endpoint as an absolute URL on the API's origin.
+std::string recorded_requests(const lucidauth::Client &client, const std::string &base_url) {
+    std::string body = client.request("GET", base_url + "/_admin/requests").body_string();
+    std::transform(body.begin(), body.end(), body.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return body;
+}
+
+void shared_client_tests(const lucidauth::Client &client, const std::string &base_url) {
     test::run("token() returns the same non-empty token on every call", [&] {
         std::string first = client.token();
         std::string second = client.token();
@@ -42,6 +54,21 @@ void shared_client_tests(const lucidauth::Client &client) {
         CHECK(contains(body, "\"x-api-key\":\"API_KEY\""));
         CHECK(contains(body, "\"authorization\":\"Bearer " + client.token() + "\""));
         CHECK(r.body_string() == body);
+    });
+
+    test::run("request() sends the extra headers in the caller's order", [&] {
+        std::vector<lucidauth::Header> headers{
+            {"X-Test-Zeta", "cpp-order-1"}, {"X-Test-Alpha", "cpp-order-2"}, {"X-Test-Mid", "cpp-order-3"}};
+        CHECK(client.request("GET", "/documents", {}, headers).status() == 200);
+        std::string recorded = recorded_requests(client, base_url);
+        size_t zeta = recorded.find(R"(["x-test-zeta","cpp-order-1"])");
+        size_t alpha = recorded.find(R"(["x-test-alpha","cpp-order-2"])");
+        size_t mid = recorded.find(R"(["x-test-mid","cpp-order-3"])");
+        CHECK(zeta != std::string::npos);
+        CHECK(alpha != std::string::npos);
+        CHECK(mid != std::string::npos);
+        CHECK(zeta < alpha);
+        CHECK(alpha < mid);
     });
 
     test::run("request() takes string_views that are not NUL-terminated", [&] {
@@ -116,11 +143,12 @@ void shared_client_tests(const lucidauth::Client &client) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        std::cerr << "usage: " << (argc > 0 ? argv[0] : "lucidauth_cpp_test") << " CREDENTIALS_FILE\n";
+    if (argc != 3) {
+        std::cerr << "usage: " << (argc > 0 ? argv[0] : "lucidauth_cpp_test") << " CREDENTIALS_FILE BASE_URL\n";
         return 2;
     }
     const std::string credentials_path = argv[1];
+    const std::string base_url = argv[2];
     std::cout << "lucidauth " << lucidauth::version() << " (header " << LUCIDAUTH_VERSION_STRING << ")\n";
 
     test::run("the library's version matches the header", [&] {
@@ -135,7 +163,7 @@ int main(int argc, char **argv) {
         CHECK(static_cast<bool>(*client));
     });
     if (client) {
-        shared_client_tests(*client);
+        shared_client_tests(*client, base_url);
     } else {
         ++test::failed;
         std::cout << "FAIL (the shared-client tests did not run)\n";

@@ -520,8 +520,13 @@ namespace LucidAuth
         /// <paramref name="headers"/> and <paramref name="body"/>. Any HTTP status is returned as a
         /// <see cref="Response"/>; only failures to get an answer (and token failures) throw.
         /// </summary>
+        /// <param name="headers">
+        /// Sent in the order they are enumerated: pass a list of pairs to choose it (a
+        /// <c>Dictionary</c> works too, but its order is not defined). A name given twice goes out
+        /// with its values together, at its first place.
+        /// </param>
         public Response Send(string method, string path, byte[] body = null,
-                             IDictionary<string, string> headers = null)
+                             IEnumerable<KeyValuePair<string, string>> headers = null)
         {
             byte[] methodBytes = Native.Utf8(method, "method");
             byte[] pathBytes = Native.Utf8(path, "path");
@@ -576,7 +581,7 @@ namespace LucidAuth
 
         // "Name: value" lines, checked here so that a bad header never reaches the library (whose
         // message about a bad line would quote the line, which may hold a secret).
-        private static List<byte[]> HeaderLines(IDictionary<string, string> headers)
+        private static List<byte[]> HeaderLines(IEnumerable<KeyValuePair<string, string>> headers)
         {
             var lines = new List<byte[]>();
             if (headers == null)

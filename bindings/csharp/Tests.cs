@@ -77,6 +77,7 @@ namespace LucidAuth.Tests
             Test("token is cached: one token request", TokenIsCached);
             Test("scoped tokens are cached per scope", ScopedTokens);
             Test("send: path, x-api-key, bearer, body, headers", SendEchoes);
+            Test("send keeps the caller's header order", SendKeepsHeaderOrder);
             Test("send GET without body; response headers", SendGet);
             Test("wrong secret: CredentialsRejected 401 invalid_client", WrongSecret);
             Test("token endpoint 400 invalid_scope details", TokenEndpointOAuthError);
@@ -197,6 +198,27 @@ namespace LucidAuth.Tests
                 Equal("application/json", (string)echoed["content-type"], "content type");
                 Equal(1, Stat("token_requests"), "token requests");
                 Equal(1, Stat("api_requests"), "api requests");
+            }
+        }
+
+        private static void SendKeepsHeaderOrder()
+        {
+            using (var client = NewClient())
+            {
+                var headers = new List<KeyValuePair<string, string>>
+                {
+                    new KeyValuePair<string, string>("X-Test-Zeta", "1"),
+                    new KeyValuePair<string, string>("X-Test-Alpha", "2"),
+                    new KeyValuePair<string, string>("X-Test-Mid", "3"),
+                };
+                Equal(200, client.Send("GET", "/documents", null, headers).Status, "status");
+                var requests = ((List<object>)Json.Parse(Admin("GET", "/_admin/requests", null)))
+                    .Cast<Dictionary<string, object>>().Where(r => (string)r["kind"] == "api").ToList();
+                Equal(1, requests.Count, "api requests recorded");
+                var sent = ((List<object>)requests[0]["headers"]).Cast<List<object>>()
+                    .Select(h => ((string)h[0]).ToLowerInvariant() + "=" + (string)h[1])
+                    .Where(h => h.StartsWith("x-test-", StringComparison.Ordinal));
+                Equal("x-test-zeta=1,x-test-alpha=2,x-test-mid=3", string.Join(",", sent), "headers in the caller's order");
             }
         }
 

@@ -156,16 +156,23 @@ type Response struct {
 	Body []byte
 }
 
-// Do sends method (e.g. "GET") to path joined to the api_endpoint of the credentials ("/documents"
-// or "documents" with api_endpoint "https://api.lucidtech.ai/v1" gives
+// Header is one extra request header for Send, sent as "Name: value".
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Send sends method (e.g. "GET") to path joined to the api_endpoint of the credentials
+// ("/documents" or "documents" with api_endpoint "https://api.lucidtech.ai/v1" gives
 // "https://api.lucidtech.ai/v1/documents"; an absolute URL on another origin is refused), with
-// x-api-key (when set), Authorization: Bearer <token>, the extra headers (sent in order of their
-// names) and body (nil for none).
+// x-api-key (when set), Authorization: Bearer <token>, the extra headers in the order given (a
+// name given twice goes out with its values together, at its first place), and body (nil for
+// none).
 //
 // Any HTTP answer is a Response, whatever its status: a 404 is a Response with Status 404, not
 // an error. Redirects are not followed. On a 401 the token is renewed and the request sent once
 // more. An error means no usable answer (transport failure, timeout, token failure, refused URL).
-func (c *Client) Do(method, path string, body []byte, headers map[string]string) (*Response, error) {
+func (c *Client) Send(method, path string, body []byte, headers []Header) (*Response, error) {
 	if c == nil {
 		return nil, closedError("Client")
 	}
@@ -211,6 +218,17 @@ func (c *Client) Do(method, path string, body []byte, headers map[string]string)
 	return copyResponse(resp), nil
 }
 
+// Do is Send with the extra headers in a map. A map has no order, so they are sent sorted by
+// name (the same map always makes the same request); use Send to choose the order.
+func (c *Client) Do(method, path string, body []byte, headers map[string]string) (*Response, error) {
+	list := make([]Header, 0, len(headers))
+	for name, value := range headers {
+		list = append(list, Header{Name: name, Value: value})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return c.Send(method, path, body, list)
+}
+
 // cLines is an array of "Name: value" C strings, all in C memory (cgo forbids passing Go memory
 // that holds pointers).
 type cLines struct {
@@ -228,28 +246,26 @@ func (l cLines) free() {
 	C.free(unsafe.Pointer(l.ptr))
 }
 
-// headerLines checks the headers and copies them, sorted by name, into C memory. A name with a
-// ':' (which would move the split between name and value) and CR, LF or NUL anywhere are refused.
-func headerLines(headers map[string]string) (cLines, error) {
+// headerLines checks the headers and copies them, in order, into C memory. A name with a ':'
+// (which would move the split between name and value) or white space, and CR, LF or NUL
+// anywhere, are refused.
+func headerLines(headers []Header) (cLines, error) {
 	if len(headers) == 0 {
 		return cLines{}, nil
 	}
-	names := make([]string, 0, len(headers))
-	for name, value := range headers {
-		if name == "" || strings.ContainsAny(name, ":\r\n\x00 \t") {
-			return cLines{}, newError(InvalidArgument, "header name "+strconv.Quote(name)+" is not a valid field name", nil)
+	for _, h := range headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, ":\r\n\x00 \t") {
+			return cLines{}, newError(InvalidArgument, "header name "+strconv.Quote(h.Name)+" is not a valid field name", nil)
 		}
-		if strings.ContainsAny(value, "\r\n\x00") {
-			return cLines{}, newError(InvalidArgument, "the value of header '"+name+"' contains CR, LF or NUL", nil)
+		if strings.ContainsAny(h.Value, "\r\n\x00") {
+			return cLines{}, newError(InvalidArgument, "the value of header '"+h.Name+"' contains CR, LF or NUL", nil)
 		}
-		names = append(names, name)
 	}
-	sort.Strings(names)
-	size := C.size_t(len(names)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
-	lines := cLines{ptr: (**C.char)(C.malloc(size)), n: len(names)}
+	size := C.size_t(len(headers)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
+	lines := cLines{ptr: (**C.char)(C.malloc(size)), n: len(headers)}
 	slots := unsafe.Slice(lines.ptr, lines.n)
-	for i, name := range names {
-		slots[i] = C.CString(name + ": " + headers[name])
+	for i, h := range headers {
+		slots[i] = C.CString(h.Name + ": " + h.Value)
 	}
 	return lines, nil
 }

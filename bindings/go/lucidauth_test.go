@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -232,6 +233,52 @@ func TestDoEchoesRequest(t *testing.T) {
 		t.Fatalf("status %d, echo %+v", resp.Status, e)
 	}
 	wantStats(t, 1, 2)
+}
+
+// callerHeaders are the headers of a recorded request whose names start with "x-test-", in the
+// order received, with lower-case names.
+func callerHeaders(r recordedRequest) [][2]string {
+	var out [][2]string
+	for _, h := range r.Headers {
+		if name := strings.ToLower(h[0]); strings.HasPrefix(name, "x-test-") {
+			out = append(out, [2]string{name, h[1]})
+		}
+	}
+	return out
+}
+
+func TestSendKeepsTheCallersHeaderOrder(t *testing.T) {
+	setup(t)
+	client := newClient(t)
+	resp, err := client.Send("GET", "/documents", nil, []lucidauth.Header{
+		{Name: "X-Test-Zeta", Value: "1"},
+		{Name: "X-Test-Alpha", Value: "2"},
+		{Name: "X-Test-Mid", Value: "3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("status %d", resp.Status)
+	}
+	// A map has no order: Do sends its headers sorted by name.
+	if _, err := client.Do("GET", "/documents", nil, map[string]string{
+		"X-Test-Zeta": "1", "X-Test-Alpha": "2", "X-Test-Mid": "3",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := requests(t)
+	if len(reqs) != 3 {
+		t.Fatalf("recorded %d requests, want a token request and two API requests", len(reqs))
+	}
+	if got, want := callerHeaders(reqs[1]), [][2]string{{"x-test-zeta", "1"}, {"x-test-alpha", "2"}, {"x-test-mid", "3"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Send sent %q, want %q", got, want)
+	}
+	if got, want := callerHeaders(reqs[2]), [][2]string{{"x-test-alpha", "2"}, {"x-test-mid", "3"}, {"x-test-zeta", "1"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Do sent %q, want %q", got, want)
+	}
+	_, err = client.Send("GET", "/documents", nil, []lucidauth.Header{{Name: "X-A", Value: "1\r\nX-Injected: 1"}})
+	asError(t, err, lucidauth.InvalidArgument)
 }
 
 func TestDoBinaryBody(t *testing.T) {
