@@ -31,7 +31,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -154,6 +156,48 @@ inline std::string c_string(std::string_view s, const char *what) {
 }
 
 }  // namespace detail
+
+/// The level of a log line, with the C API's numbers.
+enum class LogLevel : int32_t { error = 1, warn = 2, info = 3, debug = 4 };
+
+/// Receives one log line of the library (see set_log_handler). The text is valid during the call.
+using LogHandler = std::function<void(LogLevel, std::string_view)>;
+
+namespace detail {
+
+/// The C callback: `user_data` is the LogHandler that set_log_handler installed.
+inline void log_trampoline(void *user_data, int32_t level, const char *message) noexcept {
+    try {
+        (*static_cast<const LogHandler *>(user_data))(static_cast<LogLevel>(level),
+                                                      message != nullptr ? message : "");
+    } catch (...) {
+        // An exception must not unwind into the library: the line is dropped.
+    }
+}
+
+}  // namespace detail
+
+/// Sends the library's log lines of `max_level` and more severe to `handler`, process-wide,
+/// replacing the handler set before; an empty handler stops them. Independent of the
+/// LUCIDAUTH_LOG environment variable, which logs to stderr. The handler is called from whichever
+/// thread logs, possibly several at once: it must be thread-safe, must not call into lucidauth,
+/// and should be quick; an exception it throws is swallowed. Lines never hold a secret or a
+/// token. When this returns, the previous handler is no longer running and has been destroyed.
+/// A `max_level` outside error..debug throws Error (LUCID_STATUS_INVALID_ARGUMENT).
+inline void set_log_handler(LogHandler handler, LogLevel max_level = LogLevel::info) {
+    if (handler && (max_level < LogLevel::error || max_level > LogLevel::debug)) {
+        throw Error(LUCID_STATUS_INVALID_ARGUMENT, "the log level is not one of error..debug");
+    }
+    static std::mutex mutex;
+    // Never destroyed at exit (a library thread could still log then); replaced below.
+    static const LogHandler *current = nullptr;
+    std::lock_guard<std::mutex> lock(mutex);
+    const LogHandler *next = handler ? new LogHandler(std::move(handler)) : nullptr;
+    lucid_set_log_callback(next != nullptr ? &detail::log_trampoline : nullptr,
+                           const_cast<LogHandler *>(next), static_cast<int32_t>(max_level));
+    delete current;  // lucid_set_log_callback waited for its running calls to return
+    current = next;
+}
 
 class CredentialsBuilder;
 

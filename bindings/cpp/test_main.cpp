@@ -4,11 +4,14 @@
 //   lucidauth_cpp_test CREDENTIALS_FILE BASE_URL
 //
 // CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`, BASE_URL the
-// server's (http://127.0.0.1:PORT, for its /_admin/ endpoints). Every test here
-// uses one shared Client, so the whole run fetches exactly one token for it; the run_tests.sh
-// script checks that through the server's /_admin/stats.
+// server's (http://127.0.0.1:PORT, for its /_admin/ endpoints). The tests of the shared Client
+// fetch exactly one token for it, the log tests three with clients of their own; run_tests.sh
+// checks the total through the server's /_admin/stats.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -140,6 +143,75 @@ void shared_client_tests(const lucidauth::Client &client, const std::string &bas
     });
 }
 
+/// One token fetch by a client of its own (the shared client's token is cached).
+std::string fresh_token(const std::string &credentials_path) {
+    lucidauth::Client fresh(lucidauth::Credentials::from_file(credentials_path));
+    return fresh.token();
+}
+
+void log_tests(const std::string &credentials_path, const std::string &base_url) {
+    test::run("set_log_handler gets the line of a token fetch, and nothing once removed", [&] {
+        std::mutex mutex;
+        std::vector<std::pair<lucidauth::LogLevel, std::string>> lines;
+        lucidauth::set_log_handler(
+            [&](lucidauth::LogLevel level, std::string_view message) {
+                std::lock_guard<std::mutex> lock(mutex);
+                lines.emplace_back(level, std::string(message));
+            },
+            lucidauth::LogLevel::info);
+        std::string token;
+        try {
+            token = fresh_token(credentials_path);
+        } catch (...) {
+            lucidauth::set_log_handler({});
+            throw;
+        }
+        lucidauth::set_log_handler({});
+
+        const std::string prefix = "token request to " + base_url + "/oauth2/token for scope '': HTTP 200 in ";
+        int fetches = 0;
+        for (const auto &[level, message] : lines) {
+            bool is_fetch = message.rfind(prefix, 0) == 0 && message.size() > prefix.size() + 3 &&
+                            message.compare(message.size() - 3, 3, " ms") == 0;
+            if (is_fetch) {
+                ++fetches;
+                CHECK(level == lucidauth::LogLevel::info);
+            }
+            CHECK(!contains(message, token));
+            CHECK(!contains(message, "CLIENT_SECRET"));
+        }
+        CHECK(fetches == 1);
+
+        const size_t seen = lines.size();
+        CHECK(!fresh_token(credentials_path).empty());
+        CHECK(lines.size() == seen);
+
+        auto e = expect_error([] { lucidauth::set_log_handler([](lucidauth::LogLevel, std::string_view) {},
+                                                             static_cast<lucidauth::LogLevel>(7)); });
+        CHECK(e.status() == LUCID_STATUS_INVALID_ARGUMENT);
+    });
+
+    test::run("a log handler that throws disturbs nothing", [&] {
+        std::atomic<int> calls{0};
+        lucidauth::set_log_handler(
+            [&](lucidauth::LogLevel, std::string_view) {
+                ++calls;
+                throw std::runtime_error("a handler that fails");
+            },
+            lucidauth::LogLevel::debug);
+        std::string token;
+        try {
+            token = fresh_token(credentials_path);
+        } catch (...) {
+            lucidauth::set_log_handler({});
+            throw;
+        }
+        lucidauth::set_log_handler({});
+        CHECK(!token.empty());
+        CHECK(calls.load() > 0);
+    });
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -169,6 +241,7 @@ int main(int argc, char **argv) {
         std::cout << "FAIL (the shared-client tests did not run)\n";
     }
 
+    log_tests(credentials_path, base_url);
     test::run_second_tu_tests(credentials_path);
 
     std::cout << test::passed << " passed, " << test::failed << " failed\n";

@@ -120,9 +120,9 @@ namespace LucidAuth
     /// <summary>The library itself.</summary>
     public static class Library
     {
-        // The one delegate ever handed to the library. It is never collected and never replaced,
-        // because a thread inside the library may still call the previous callback after
-        // lucid_set_log_callback has returned; changing the handler only changes where it routes.
+        // The one delegate ever handed to the library, kept alive in this static field for the
+        // life of the process: the library holds only its function pointer, which the garbage
+        // collector cannot see. Changing the handler only changes where it routes.
         private static readonly Native.LogCallback LogTrampoline = OnLog;
         private static readonly object LogGate = new object();
         private static volatile Action<LogLevel, string> logHandler;
@@ -133,7 +133,8 @@ namespace LucidAuth
         /// whichever thread logs, possibly several at once: it must be thread-safe, must not call
         /// back into this library, and should be quick. Exceptions it throws are swallowed (they
         /// must not unwind into native code). Lines never hold a secret or a token. Independent of
-        /// the <c>LUCIDAUTH_LOG</c> environment variable, which logs to stderr.
+        /// the <c>LUCIDAUTH_LOG</c> environment variable, which logs to stderr. When it returns, no
+        /// call of the previous handler is still running (the library waits for them).
         /// </summary>
         public static void SetLogHandler(Action<LogLevel, string> handler, LogLevel maxLevel = LogLevel.Info)
         {
