@@ -12,8 +12,8 @@
 // library object through a std::unique_ptr whose deleter is the library's own `lucid_*_free`.
 // Handles are movable, not copyable; a moved-from handle holds NULL, may be destroyed or assigned
 // to, and any other call on it throws lucidauth::Error (the library reports
-// LUCID_STATUS_NULL_ARGUMENT) or, for Response accessors, returns an empty value. Strings the
-// library returns as `char *` are copied into std::string and released with `lucid_string_free`.
+// LUCID_STATUS_NULL_ARGUMENT) or, for Response accessors, returns an empty value. Tokens are
+// copied by the library into a buffer of this header's (wiped after use), then into std::string.
 // Everything here is `inline` (or a template), so the header may be included in any number of
 // translation units of one program.
 //
@@ -129,12 +129,6 @@ struct ClientDeleter {
 struct ResponseDeleter {
     void operator()(LucidResponse *p) const noexcept { lucid_response_free(p); }
 };
-struct StringDeleter {
-    void operator()(char *p) const noexcept { lucid_string_free(p); }
-};
-
-using OwnedString = std::unique_ptr<char, StringDeleter>;
-
 /// Runs a fallible C call `f(LucidError **)`; on failure throws Error (freeing the LucidError).
 template <typename F>
 inline void call(F &&f) {
@@ -144,6 +138,17 @@ inline void call(F &&f) {
         throw Error::from_c(status, err);
     }
     lucid_error_free(err);  // NULL on success; freed anyway in case.
+}
+
+/// The size of the stack buffer Client::token() tries first: room for the usual token (a JWT of
+/// a thousand bytes or so); a longer one goes through a heap buffer of the size it needs.
+inline constexpr size_t kTokenStackBuffer = 2048;
+
+/// Zeroes `n` bytes at `p` through a volatile pointer, so that the compiler keeps the stores
+/// even though the buffer is not read again.
+inline void wipe(char *p, size_t n) noexcept {
+    volatile char *v = p;
+    for (size_t i = 0; i < n; ++i) v[i] = 0;
 }
 
 /// A NUL-terminated copy of `s` (a string_view need not be NUL-terminated). An embedded NUL
@@ -406,17 +411,37 @@ public:
     ~Client() = default;
 
     /// A fresh access token for `scope` (nullopt: the credentials' scope; "": no scope), from the
-    /// cache while fresh, else fetched once for all waiting threads. (The library wipes its copy;
-    /// the returned std::string is an ordinary string.)
+    /// cache while fresh, else fetched once for all waiting threads. The library copies it into a
+    /// buffer on the stack (a heap one when it is longer), which is wiped once the token is in
+    /// the returned std::string, an ordinary string.
     std::string token(std::optional<std::string_view> scope = std::nullopt) const {
         std::optional<std::string> s;
         if (scope) s = detail::c_string(*scope, "scope");
-        char *raw = nullptr;
-        detail::call([&](LucidError **err) {
-            return lucid_client_access_token(handle_.get(), s ? s->c_str() : nullptr, &raw, err);
-        });
-        detail::OwnedString owned(raw);
-        return owned ? std::string(owned.get()) : std::string();
+        const char *c_scope = s ? s->c_str() : nullptr;
+
+        char stack[detail::kTokenStackBuffer];
+        size_t length = 0;
+        LucidError *err = nullptr;
+        LucidStatus status =
+            lucid_client_access_token_buf(handle_.get(), c_scope, stack, sizeof stack, &length, &err);
+        if (status == LUCID_STATUS_OK) {
+            std::string token(stack, length);
+            detail::wipe(stack, length);
+            return token;
+        }
+        // Too long for the stack: a heap buffer of the length the library reported, asked again
+        // for as long as the token keeps outgrowing it (it may be renewed in between).
+        std::vector<char> heap;
+        while (status == LUCID_STATUS_BUFFER_TOO_SMALL) {
+            lucid_error_free(err);
+            err = nullptr;
+            heap.assign(length + 1, '\0');
+            status = lucid_client_access_token_buf(handle_.get(), c_scope, heap.data(), heap.size(), &length, &err);
+        }
+        if (status != LUCID_STATUS_OK) throw Error::from_c(status, err);
+        std::string token(heap.data(), length);
+        detail::wipe(heap.data(), heap.size());
+        return token;
     }
 
     /// Sends `method` to `path` joined to the API endpoint, with the api key, the bearer token,

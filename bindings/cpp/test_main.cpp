@@ -5,7 +5,7 @@
 //
 // CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`, BASE_URL the
 // server's (http://127.0.0.1:PORT, for its /_admin/ endpoints). The tests of the shared Client
-// fetch exactly one token for it, the log tests three with clients of their own; run_tests.sh
+// fetch exactly one token for it, the long-token and log tests six with clients of their own; run_tests.sh
 // checks the total through the server's /_admin/stats.
 #include <algorithm>
 #include <atomic>
@@ -143,6 +143,39 @@ void shared_client_tests(const lucidauth::Client &client, const std::string &bas
     });
 }
 
+/// A token of `length` bytes: "long-" and then the letters a to z over and over.
+std::string long_token(size_t length) {
+    std::string token = "long-";
+    while (token.size() < length) token.push_back(static_cast<char>('a' + token.size() % 26));
+    token.resize(length);
+    return token;
+}
+
+/// Tokens around and far past token()'s stack buffer, from the server's scripted answers: each
+/// is fetched by a client of its own (one token request each), then read again from its cache.
+void long_token_tests(const lucidauth::Client &admin, const std::string &credentials_path,
+                      const std::string &base_url) {
+    const size_t sizes[] = {lucidauth::detail::kTokenStackBuffer - 1, lucidauth::detail::kTokenStackBuffer,
+                            20000};
+    for (size_t size : sizes) {
+        const std::string name = "token() of " + std::to_string(size) + " bytes (stack buffer " +
+                                 std::to_string(lucidauth::detail::kTokenStackBuffer) + ")";
+        test::run(name.c_str(), [&] {
+            const std::string expected = long_token(size);
+            std::string script = R"({"target":"token","status":200,"body":{"access_token":")" + expected +
+                                 R"(","expires_in":3600,"token_type":"Bearer"}})";
+            auto scripted = admin.request("POST", base_url + "/_admin/script", script,
+                                          {{"Content-Type", "application/json"}});
+            CHECK(scripted.status() == 204);
+            lucidauth::Client client(lucidauth::Credentials::from_file(credentials_path));
+            std::string first = client.token();
+            CHECK(first.size() == size);
+            CHECK(first == expected);
+            CHECK(client.token() == expected);  // from the cache, through the same path
+        });
+    }
+}
+
 /// One token fetch by a client of its own (the shared client's token is cached).
 std::string fresh_token(const std::string &credentials_path) {
     lucidauth::Client fresh(lucidauth::Credentials::from_file(credentials_path));
@@ -236,6 +269,7 @@ int main(int argc, char **argv) {
     });
     if (client) {
         shared_client_tests(*client, base_url);
+        long_token_tests(*client, credentials_path, base_url);
     } else {
         ++test::failed;
         std::cout << "FAIL (the shared-client tests did not run)\n";

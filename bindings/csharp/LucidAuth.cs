@@ -16,9 +16,10 @@
 // - Strings going in are encoded by hand to NUL-terminated UTF-8 byte arrays (the marshaller's
 //   UTF-8 support differs between runtimes). A string with a NUL character, or one that is not
 //   valid UTF-16 (a lone surrogate), is an ArgumentException.
-// - Strings coming out are taken as IntPtr and copied by hand; a `char *` result is then freed
-//   with lucid_string_free (never by the runtime's marshaller, which would use the wrong
-//   allocator). Borrowed `const char *` (error fields, response headers) are copied, not freed.
+// - Strings coming out are taken as IntPtr and copied by hand, never by the runtime's marshaller
+//   (which would free them with the wrong allocator): borrowed `const char *` (error fields,
+//   response headers) are copied, not freed. Tokens are copied by the library into a managed
+//   byte[] (lucid_client_access_token_buf), which is cleared after decoding.
 // - Error details come only from the `LucidError **` out-parameter of the failing call, never from
 //   thread-local state.
 
@@ -493,25 +494,45 @@ namespace LucidAuth
             handle = result;
         }
 
+        /// <summary>The size of the buffer <see cref="Token"/> tries first: room for the usual token (a JWT of a thousand bytes or so).</summary>
+        internal const int TokenBufferSize = 2048;
+
         /// <summary>
         /// A fresh access token for <paramref name="scope"/> (null: the credentials' scope; "": no
         /// scope), from the cache while fresh, else fetched once for all waiting threads.
         /// </summary>
+        /// <remarks>
+        /// The library copies the token into a managed buffer (asked again with the size it reports
+        /// while the token is longer), which is cleared once the string is made.
+        /// </remarks>
         public string Token(string scope = null)
         {
             byte[] scopeBytes = Native.Utf8OrNull(scope, "scope");
             ThrowIfDisposed();
-            IntPtr token, err;
-            int status = Native.lucid_client_access_token(handle, scopeBytes, out token, out err);
-            if (status != 0)
-                throw Native.Failure(status, err);
-            try
+            var buffer = new byte[TokenBufferSize];
+            while (true)
             {
-                return Native.CopyUtf8(token, wipe: true);
-            }
-            finally
-            {
-                Native.lucid_string_free(token);
+                UIntPtr length;
+                IntPtr err;
+                int status = Native.lucid_client_access_token_buf(handle, scopeBytes, buffer,
+                    new UIntPtr((uint)buffer.Length), out length, out err);
+                if (status == (int)LucidStatus.BufferTooSmall)
+                {
+                    // Nothing was written; the token may have been renewed to a longer one in between.
+                    Native.lucid_error_free(err);
+                    buffer = new byte[checked((int)length.ToUInt64() + 1)];
+                    continue;
+                }
+                if (status != 0)
+                    throw Native.Failure(status, err);
+                try
+                {
+                    return Encoding.UTF8.GetString(buffer, 0, checked((int)length.ToUInt64()));
+                }
+                finally
+                {
+                    Array.Clear(buffer, 0, buffer.Length);
+                }
             }
         }
 
@@ -747,7 +768,8 @@ namespace LucidAuth
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern void lucid_client_free(IntPtr client);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int lucid_client_access_token(ClientHandle client, byte[] scope, out IntPtr token, out IntPtr err);
+        internal static extern int lucid_client_access_token_buf(ClientHandle client, byte[] scope,
+            [Out] byte[] buf, UIntPtr bufLength, out UIntPtr tokenLength, out IntPtr err);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern int lucid_client_request(ClientHandle client, byte[] method, byte[] path,
             IntPtr[] headers, UIntPtr headerCount, byte[] body, UIntPtr bodyLength, out IntPtr response, out IntPtr err);
@@ -809,8 +831,6 @@ namespace LucidAuth
         internal static extern IntPtr lucid_status_name(int status);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr lucid_version();
-        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void lucid_string_free(IntPtr str);
 
         // ---- strings ----
 
@@ -844,7 +864,7 @@ namespace LucidAuth
         }
 
         /// <summary>Copies a NUL-terminated UTF-8 string (null for NULL). Frees nothing.</summary>
-        internal static string CopyUtf8(IntPtr ptr, bool wipe = false)
+        internal static string CopyUtf8(IntPtr ptr)
         {
             if (ptr == IntPtr.Zero)
                 return null;
@@ -853,15 +873,7 @@ namespace LucidAuth
                 length++;
             var bytes = new byte[length];
             Marshal.Copy(ptr, bytes, 0, length);
-            try
-            {
-                return Encoding.UTF8.GetString(bytes);
-            }
-            finally
-            {
-                if (wipe)
-                    Array.Clear(bytes, 0, bytes.Length);
-            }
+            return Encoding.UTF8.GetString(bytes);
         }
 
         internal static string StatusName(int status)

@@ -76,6 +76,8 @@ namespace LucidAuth.Tests
             Test("LucidStatus is the header's status table, both ways", StatusTableIsTheHeaders);
             Test("token is cached: one token request", TokenIsCached);
             Test("scoped tokens are cached per scope", ScopedTokens);
+            foreach (int size in new[] { Client.TokenBufferSize - 1, Client.TokenBufferSize, 20000 })
+                Test("token of " + size + " bytes (first buffer " + Client.TokenBufferSize + ")", () => LongToken(size));
             Test("send: path, x-api-key, bearer, body, headers", SendEchoes);
             Test("send keeps the caller's header order", SendKeepsHeaderOrder);
             Test("send GET without body; response headers", SendGet);
@@ -171,6 +173,27 @@ namespace LucidAuth.Tests
                     .Where(r => (string)r["kind"] == "token").Select(r => (string)r["query"]).ToList();
                 Check(queries.Any(q => q.Contains("scope=machinelearning.predict")), "scope in a token query: " + string.Join(" | ", queries));
                 Check(queries.All(q => q.Contains("grant_type=client_credentials")), "grant_type in every token query");
+            }
+        }
+
+        /// <summary>
+        /// The server answers with a token of <paramref name="size"/> bytes ("long-" and then a to z
+        /// over and over); Token returns exactly it, then again from the cache.
+        /// </summary>
+        private static void LongToken(int size)
+        {
+            var sb = new StringBuilder("long-");
+            while (sb.Length < size)
+                sb.Append((char)('a' + sb.Length % 26));
+            string expected = sb.ToString(0, size);
+            Script("token", 200, "{\"access_token\":\"" + expected + "\",\"expires_in\":3600,\"token_type\":\"Bearer\"}", null, 1);
+            using (var client = NewClient())
+            {
+                string first = client.Token();
+                Equal(size, first.Length, "length");
+                Equal(expected, first, "the scripted token");
+                Equal(expected, client.Token(), "the same token from the cache");
+                Equal(1, Stat("token_requests"), "token requests");
             }
         }
 

@@ -125,7 +125,13 @@ func (c *Client) TokenForScope(scope string) (string, error) {
 	return c.token(cscope)
 }
 
-// token gets the token for a scope already in C memory (nil: the credentials' scope).
+// tokenBufferSize is the size of the buffer token tries first: room for the usual token (a JWT
+// of a thousand bytes or so).
+const tokenBufferSize = 2048
+
+// token gets the token for a scope already in C memory (nil: the credentials' scope). The
+// library copies it into a Go buffer (it holds no Go pointers, so cgo lets C write it), asked
+// again with the size it reports while the token is longer; the buffer is wiped after use.
 func (c *Client) token(scope *C.char) (string, error) {
 	if c == nil {
 		return "", closedError("Client")
@@ -135,14 +141,33 @@ func (c *Client) token(scope *C.char) (string, error) {
 	if c.ptr == nil {
 		return "", closedError("Client")
 	}
-	var token *C.char
-	var cerr *C.LucidError
-	status := C.lucid_client_access_token(c.ptr, scope, &token, &cerr)
-	runtime.KeepAlive(c)
-	if err := check(status, cerr); err != nil {
-		return "", err
+	defer runtime.KeepAlive(c)
+	buf := make([]byte, tokenBufferSize)
+	for {
+		var n C.size_t
+		var cerr *C.LucidError
+		status := C.lucid_client_access_token_buf(c.ptr, scope, (*C.char)(unsafe.Pointer(&buf[0])),
+			C.size_t(len(buf)), &n, &cerr)
+		if Status(status) == BufferTooSmall {
+			// Nothing was written; the token may have been renewed to a longer one in between.
+			C.lucid_error_free(cerr)
+			buf = make([]byte, int(n)+1)
+			continue
+		}
+		if err := check(status, cerr); err != nil {
+			return "", err
+		}
+		token := string(buf[:n])
+		wipe(buf)
+		return token, nil
 	}
-	return takeString(token), nil
+}
+
+// wipe zeroes b, so that a secret does not linger in memory the garbage collector frees.
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
 }
 
 // Response is an API response, copied out of the library's response (which is freed).

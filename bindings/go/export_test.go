@@ -4,3 +4,6 @@ package lucidauth
 
 // CredentialsKeyAt is lucid_credentials_key, one index at a time.
 var CredentialsKeyAt = credentialsKeyAt
+
+// TokenBufferSize is the size of the buffer Token tries first.
+const TokenBufferSize = tokenBufferSize

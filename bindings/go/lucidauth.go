@@ -75,16 +75,6 @@ func freeCString(s *C.char) {
 	}
 }
 
-// takeString copies a string the library returned as a result and frees it with the library's
-// own lucid_string_free (which wipes it first).
-func takeString(s *C.char) string {
-	if s == nil {
-		return ""
-	}
-	defer C.lucid_string_free(s)
-	return C.GoString(s)
-}
-
 // borrowedString copies a string borrowed from a handle or static; nil gives "".
 func borrowedString(s *C.char) string {
 	if s == nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -101,6 +102,42 @@ func TestTokenIsCachedAcrossCalls(t *testing.T) {
 	// base64("CLIENT_ID:CLIENT_SECRET")
 	if auth, n := reqs[0].header("authorization"); n != 1 || auth != "Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ=" {
 		t.Fatalf("token request Authorization %q (%d times)", auth, n)
+	}
+}
+
+// longToken is a token of n bytes: "long-" and then the letters a to z over and over.
+func longToken(n int) string {
+	b := []byte("long-")
+	for len(b) < n {
+		b = append(b, byte('a'+len(b)%26))
+	}
+	return string(b[:n])
+}
+
+// TestLongTokens has the server answer with tokens around and far past the size of the buffer
+// Token tries first; each is fetched by a client of its own, then read again from its cache.
+func TestLongTokens(t *testing.T) {
+	for _, size := range []int{lucidauth.TokenBufferSize - 1, lucidauth.TokenBufferSize, 20000} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			setup(t)
+			want := longToken(size)
+			script(t, "token", 200, `{"access_token":"`+want+`","expires_in":3600,"token_type":"Bearer"}`, nil)
+			client := newClient(t)
+			for _, get := range []func() (string, error){
+				func() (string, error) { return client.Token("") },
+				func() (string, error) { return client.Token("") },
+				func() (string, error) { return client.TokenForScope("") },
+			} {
+				got, err := get()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Fatalf("got a token of %d bytes, want the %d scripted", len(got), size)
+				}
+			}
+			wantStats(t, 1, 0)
+		})
 	}
 }
 
