@@ -4,7 +4,8 @@
 //
 // The server path is the first argument, else $LUCID_TESTSERVER, else
 // target/release/lucid-testserver. liblucidauth.so must be findable (LD_LIBRARY_PATH; see
-// README.md). The last line printed is "N passed, M failed"; the exit status is 1 on any failure.
+// README.md); the header is $LUCIDAUTH_HEADER, else include/lucidauth.h. The last line printed
+// is "N passed, M failed"; the exit status is 1 on any failure.
 
 using System;
 using System.Collections.Generic;
