@@ -11,7 +11,10 @@
 //	if err != nil { ... }
 //	defer client.Close()
 //	token, err := client.Token("")                      // the configured scope
-//	resp, err := client.Do("GET", "/documents", nil, nil)
+//	resp, err := client.Send("GET", "/documents", nil, []lucidauth.Header{{Name: "Accept", Value: "application/json"}})
+//
+// The rules of the C API underneath (ownership, errors, strings, threads) are in the repository's
+// docs/API.md, "Conventions"; this package keeps them for you.
 //
 // # Ownership and threads
 //
