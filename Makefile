@@ -32,9 +32,9 @@ test: lib
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
-	sh examples/cpp/run_tests.sh
-	sh examples/go/run_tests.sh
-	sh examples/csharp/run_tests.sh
+	sh bindings/cpp/run_tests.sh
+	sh bindings/go/run_tests.sh
+	sh bindings/csharp/run_tests.sh
 	sh scripts/test_install.sh
 	sh scripts/test_deb.sh
 

@@ -1,9 +1,8 @@
 //! The C ABI: opaque handles, status codes, strings in and out, and the panic boundary. This layer
 //! only converts arguments and results; everything it does is delegated to the Rust core.
 //!
-//! Conventions (also in the README's "API conventions"): a fallible function returns a
-//! [`LucidStatus`] and writes its result through an out-parameter only on success; error details
-//! go to an optional `LucidError **` out-parameter, never to thread-local state.
+//! The conventions it keeps (ownership, statuses, errors, strings, threads) are written once, in
+//! `docs/API.md#conventions`.
 
 mod boundary;
 mod client;

@@ -107,9 +107,31 @@ func (c *Credentials) Close() error {
 	return nil
 }
 
+// CredentialKeys returns the name of every key of the credentials file and the builder
+// ("client_id", "client_secret", "api_key", ...), in the order of the README's table. It asks
+// the library (lucid_credentials_key), so the list is always the one the library accepts.
+func CredentialKeys() []string {
+	var keys []string
+	for i := 0; ; i++ {
+		key, ok := credentialsKeyAt(i)
+		if !ok {
+			return keys
+		}
+		keys = append(keys, key)
+	}
+}
+
+// credentialsKeyAt is lucid_credentials_key: the name of key number i, false past the last.
+func credentialsKeyAt(i int) (string, bool) {
+	name := C.lucid_credentials_key(C.size_t(i))
+	if name == nil {
+		return "", false
+	}
+	return C.GoString(name), true
+}
+
 // CredentialsBuilder assembles credentials key by key, with the keys and values of the
-// credentials file: client_id, client_secret, api_key, auth_endpoint, api_endpoint, scope,
-// token_params, client_auth, use_cache, ca_file, timeout, refresh_margin, allow_http.
+// credentials file (CredentialKeys lists them; the README's table says what each means).
 //
 // It is a plain Go value holding no native resources (nothing to Close). Set only records the
 // key; Build hands the keys to the library in the order they were set (a later Set of the same

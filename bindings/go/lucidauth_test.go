@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,37 +71,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestStatusNumbersAndNames(t *testing.T) {
-	want := map[lucidauth.Status]struct {
-		number int32
-		name   string
-	}{
-		lucidauth.OK:                  {0, "LUCID_STATUS_OK"},
-		lucidauth.NullArgument:        {1, "LUCID_STATUS_NULL_ARGUMENT"},
-		lucidauth.InvalidUTF8:         {2, "LUCID_STATUS_INVALID_UTF8"},
-		lucidauth.InvalidArgument:     {3, "LUCID_STATUS_INVALID_ARGUMENT"},
-		lucidauth.Config:              {4, "LUCID_STATUS_CONFIG"},
-		lucidauth.IO:                  {5, "LUCID_STATUS_IO"},
-		lucidauth.InsecureURL:         {6, "LUCID_STATUS_INSECURE_URL"},
-		lucidauth.Transport:           {7, "LUCID_STATUS_TRANSPORT"},
-		lucidauth.Timeout:             {8, "LUCID_STATUS_TIMEOUT"},
-		lucidauth.CredentialsRejected: {9, "LUCID_STATUS_CREDENTIALS_REJECTED"},
-		lucidauth.TokenEndpoint:       {10, "LUCID_STATUS_TOKEN_ENDPOINT"},
-		lucidauth.Protocol:            {11, "LUCID_STATUS_PROTOCOL"},
-		lucidauth.TooLarge:            {12, "LUCID_STATUS_TOO_LARGE"},
-		lucidauth.Internal:            {13, "LUCID_STATUS_INTERNAL"},
-		lucidauth.TLS:                 {14, "LUCID_STATUS_TLS"},
-	}
-	for status, w := range want {
-		if int32(status) != w.number || status.String() != w.name {
-			t.Errorf("status %d %q, want %d %q", int32(status), status.String(), w.number, w.name)
-		}
-	}
-	if got := lucidauth.Status(15).String(); got != "LUCID_STATUS_UNKNOWN" {
-		t.Errorf("Status(15).String() = %q", got)
-	}
-}
-
 func TestTokenIsCachedAcrossCalls(t *testing.T) {
 	setup(t)
 	client := newClient(t)
@@ -131,6 +102,42 @@ func TestTokenIsCachedAcrossCalls(t *testing.T) {
 	// base64("CLIENT_ID:CLIENT_SECRET")
 	if auth, n := reqs[0].header("authorization"); n != 1 || auth != "Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ=" {
 		t.Fatalf("token request Authorization %q (%d times)", auth, n)
+	}
+}
+
+// longToken is a token of n bytes: "long-" and then the letters a to z over and over.
+func longToken(n int) string {
+	b := []byte("long-")
+	for len(b) < n {
+		b = append(b, byte('a'+len(b)%26))
+	}
+	return string(b[:n])
+}
+
+// TestLongTokens has the server answer with tokens around and far past the size of the buffer
+// Token tries first; each is fetched by a client of its own, then read again from its cache.
+func TestLongTokens(t *testing.T) {
+	for _, size := range []int{lucidauth.TokenBufferSize - 1, lucidauth.TokenBufferSize, 20000} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			setup(t)
+			want := longToken(size)
+			script(t, "token", 200, `{"access_token":"`+want+`","expires_in":3600,"token_type":"Bearer"}`, nil)
+			client := newClient(t)
+			for _, get := range []func() (string, error){
+				func() (string, error) { return client.Token("") },
+				func() (string, error) { return client.Token("") },
+				func() (string, error) { return client.TokenForScope("") },
+			} {
+				got, err := get()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Fatalf("got a token of %d bytes, want the %d scripted", len(got), size)
+				}
+			}
+			wantStats(t, 1, 0)
+		})
 	}
 }
 
@@ -166,6 +173,47 @@ func TestTokenPerScope(t *testing.T) {
 			t.Errorf("token request %d query %q, want %q", i, reqs[i].Query, want)
 		}
 	}
+}
+
+func TestTokenForScopeCanAskForNoScope(t *testing.T) {
+	setup(t)
+	client := newClient(t, lucidauth.WithScope("machinelearning.predict"))
+	configured, err := client.Token("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := client.TokenForScope("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none == configured {
+		t.Fatal("TokenForScope(\"\") gave the token of the configured scope")
+	}
+	for _, call := range []struct {
+		scope string
+		want  string
+	}{{"", none}, {"machinelearning.predict", configured}} {
+		got, err := client.TokenForScope(call.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != call.want {
+			t.Errorf("TokenForScope(%q) = %q, want the cached %q", call.scope, got, call.want)
+		}
+	}
+	wantStats(t, 2, 0)
+	reqs := requests(t)
+	wantQueries := []string{
+		"grant_type=client_credentials&scope=machinelearning.predict",
+		"grant_type=client_credentials",
+	}
+	for i, want := range wantQueries {
+		if reqs[i].Query != want {
+			t.Errorf("token request %d query %q, want %q", i, reqs[i].Query, want)
+		}
+	}
+	_, err = client.TokenForScope("a\x00b")
+	asError(t, err, lucidauth.InvalidArgument)
 }
 
 func TestDoEchoesRequest(t *testing.T) {
@@ -222,6 +270,52 @@ func TestDoEchoesRequest(t *testing.T) {
 		t.Fatalf("status %d, echo %+v", resp.Status, e)
 	}
 	wantStats(t, 1, 2)
+}
+
+// callerHeaders are the headers of a recorded request whose names start with "x-test-", in the
+// order received, with lower-case names.
+func callerHeaders(r recordedRequest) [][2]string {
+	var out [][2]string
+	for _, h := range r.Headers {
+		if name := strings.ToLower(h[0]); strings.HasPrefix(name, "x-test-") {
+			out = append(out, [2]string{name, h[1]})
+		}
+	}
+	return out
+}
+
+func TestSendKeepsTheCallersHeaderOrder(t *testing.T) {
+	setup(t)
+	client := newClient(t)
+	resp, err := client.Send("GET", "/documents", nil, []lucidauth.Header{
+		{Name: "X-Test-Zeta", Value: "1"},
+		{Name: "X-Test-Alpha", Value: "2"},
+		{Name: "X-Test-Mid", Value: "3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("status %d", resp.Status)
+	}
+	// A map has no order: Do sends its headers sorted by name.
+	if _, err := client.Do("GET", "/documents", nil, map[string]string{
+		"X-Test-Zeta": "1", "X-Test-Alpha": "2", "X-Test-Mid": "3",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := requests(t)
+	if len(reqs) != 3 {
+		t.Fatalf("recorded %d requests, want a token request and two API requests", len(reqs))
+	}
+	if got, want := callerHeaders(reqs[1]), [][2]string{{"x-test-zeta", "1"}, {"x-test-alpha", "2"}, {"x-test-mid", "3"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Send sent %q, want %q", got, want)
+	}
+	if got, want := callerHeaders(reqs[2]), [][2]string{{"x-test-alpha", "2"}, {"x-test-mid", "3"}, {"x-test-zeta", "1"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Do sent %q, want %q", got, want)
+	}
+	_, err = client.Send("GET", "/documents", nil, []lucidauth.Header{{Name: "X-A", Value: "1\r\nX-Injected: 1"}})
+	asError(t, err, lucidauth.InvalidArgument)
 }
 
 func TestDoBinaryBody(t *testing.T) {
@@ -368,6 +462,8 @@ func TestClosedHandlesReturnErrors(t *testing.T) {
 	if e := asError(t, err, lucidauth.NullArgument); !errors.Is(e, lucidauth.ErrClosed) {
 		t.Fatalf("%v does not wrap ErrClosed", err)
 	}
+	_, err = client.TokenForScope("")
+	asError(t, err, lucidauth.NullArgument)
 	_, err = client.Do("GET", "/documents", nil, nil)
 	asError(t, err, lucidauth.NullArgument)
 

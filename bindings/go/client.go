@@ -29,7 +29,7 @@ type Client struct {
 // NewClient are not changed).
 type ClientOption func(*CredentialsBuilder)
 
-// With sets one credentials key (see CredentialsBuilder for the keys), e.g.
+// With sets one credentials key (one of CredentialKeys), e.g.
 // With("api_endpoint", "https://api.example.com/v1").
 func With(key, value string) ClientOption {
 	return func(b *CredentialsBuilder) { b.Set(key, value) }
@@ -104,30 +104,70 @@ func (c *Client) Close() error {
 // once for all goroutines waiting for it. Tokens are cached per scope.
 //
 // An empty scope means the scope of the credentials (their scope key; no scope when it is not
-// set). The C API's third choice, "no scope even though the credentials have one", is not
-// reachable through Token: make the client from credentials without a scope key for that.
+// set). To ask for no scope even though the credentials have one, use TokenForScope("").
 func (c *Client) Token(scope string) (string, error) {
-	if c == nil {
-		return "", closedError("Client")
-	}
 	cscope, err := cOptionalString("scope", scope)
 	if err != nil {
 		return "", err
 	}
 	defer freeCString(cscope)
+	return c.token(cscope)
+}
+
+// TokenForScope returns a fresh access token for exactly scope, as Token does, except that ""
+// asks for a token without a scope, whatever the credentials' scope key says.
+func (c *Client) TokenForScope(scope string) (string, error) {
+	cscope, err := cString("scope", scope)
+	if err != nil {
+		return "", err
+	}
+	defer freeCString(cscope)
+	return c.token(cscope)
+}
+
+// tokenBufferSize is the size of the buffer token tries first: room for the usual token (a JWT
+// of a thousand bytes or so).
+const tokenBufferSize = 2048
+
+// token gets the token for a scope already in C memory (nil: the credentials' scope). The
+// library copies it into a Go buffer (it holds no Go pointers, so cgo lets C write it), asked
+// again with the size it reports while the token is longer; the buffer is wiped after use.
+func (c *Client) token(scope *C.char) (string, error) {
+	if c == nil {
+		return "", closedError("Client")
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.ptr == nil {
 		return "", closedError("Client")
 	}
-	var token *C.char
-	var cerr *C.LucidError
-	status := C.lucid_client_access_token(c.ptr, cscope, &token, &cerr)
-	runtime.KeepAlive(c)
-	if err := check(status, cerr); err != nil {
-		return "", err
+	defer runtime.KeepAlive(c)
+	buf := make([]byte, tokenBufferSize)
+	for {
+		var n C.size_t
+		var cerr *C.LucidError
+		status := C.lucid_client_access_token_buf(c.ptr, scope, (*C.char)(unsafe.Pointer(&buf[0])),
+			C.size_t(len(buf)), &n, &cerr)
+		if Status(status) == BufferTooSmall {
+			// Nothing was written; the token may have been renewed to a longer one in between.
+			C.lucid_error_free(cerr)
+			buf = make([]byte, int(n)+1)
+			continue
+		}
+		if err := check(status, cerr); err != nil {
+			return "", err
+		}
+		token := string(buf[:n])
+		wipe(buf)
+		return token, nil
 	}
-	return takeString(token), nil
+}
+
+// wipe zeroes b, so that a secret does not linger in memory the garbage collector frees.
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
 }
 
 // Response is an API response, copied out of the library's response (which is freed).
@@ -141,16 +181,23 @@ type Response struct {
 	Body []byte
 }
 
-// Do sends method (e.g. "GET") to path joined to the api_endpoint of the credentials ("/documents"
-// or "documents" with api_endpoint "https://api.lucidtech.ai/v1" gives
+// Header is one extra request header for Send, sent as "Name: value".
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Send sends method (e.g. "GET") to path joined to the api_endpoint of the credentials
+// ("/documents" or "documents" with api_endpoint "https://api.lucidtech.ai/v1" gives
 // "https://api.lucidtech.ai/v1/documents"; an absolute URL on another origin is refused), with
-// x-api-key (when set), Authorization: Bearer <token>, the extra headers (sent in order of their
-// names) and body (nil for none).
+// x-api-key (when set), Authorization: Bearer <token>, the extra headers in the order given (a
+// name given twice goes out with its values together, at its first place), and body (nil for
+// none).
 //
 // Any HTTP answer is a Response, whatever its status: a 404 is a Response with Status 404, not
 // an error. Redirects are not followed. On a 401 the token is renewed and the request sent once
 // more. An error means no usable answer (transport failure, timeout, token failure, refused URL).
-func (c *Client) Do(method, path string, body []byte, headers map[string]string) (*Response, error) {
+func (c *Client) Send(method, path string, body []byte, headers []Header) (*Response, error) {
 	if c == nil {
 		return nil, closedError("Client")
 	}
@@ -196,6 +243,17 @@ func (c *Client) Do(method, path string, body []byte, headers map[string]string)
 	return copyResponse(resp), nil
 }
 
+// Do is Send with the extra headers in a map. A map has no order, so they are sent sorted by
+// name (the same map always makes the same request); use Send to choose the order.
+func (c *Client) Do(method, path string, body []byte, headers map[string]string) (*Response, error) {
+	list := make([]Header, 0, len(headers))
+	for name, value := range headers {
+		list = append(list, Header{Name: name, Value: value})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return c.Send(method, path, body, list)
+}
+
 // cLines is an array of "Name: value" C strings, all in C memory (cgo forbids passing Go memory
 // that holds pointers).
 type cLines struct {
@@ -213,28 +271,26 @@ func (l cLines) free() {
 	C.free(unsafe.Pointer(l.ptr))
 }
 
-// headerLines checks the headers and copies them, sorted by name, into C memory. A name with a
-// ':' (which would move the split between name and value) and CR, LF or NUL anywhere are refused.
-func headerLines(headers map[string]string) (cLines, error) {
+// headerLines checks the headers and copies them, in order, into C memory. A name with a ':'
+// (which would move the split between name and value) or white space, and CR, LF or NUL
+// anywhere, are refused.
+func headerLines(headers []Header) (cLines, error) {
 	if len(headers) == 0 {
 		return cLines{}, nil
 	}
-	names := make([]string, 0, len(headers))
-	for name, value := range headers {
-		if name == "" || strings.ContainsAny(name, ":\r\n\x00 \t") {
-			return cLines{}, newError(InvalidArgument, "header name "+strconv.Quote(name)+" is not a valid field name", nil)
+	for _, h := range headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, ":\r\n\x00 \t") {
+			return cLines{}, newError(InvalidArgument, "header name "+strconv.Quote(h.Name)+" is not a valid field name", nil)
 		}
-		if strings.ContainsAny(value, "\r\n\x00") {
-			return cLines{}, newError(InvalidArgument, "the value of header '"+name+"' contains CR, LF or NUL", nil)
+		if strings.ContainsAny(h.Value, "\r\n\x00") {
+			return cLines{}, newError(InvalidArgument, "the value of header '"+h.Name+"' contains CR, LF or NUL", nil)
 		}
-		names = append(names, name)
 	}
-	sort.Strings(names)
-	size := C.size_t(len(names)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
-	lines := cLines{ptr: (**C.char)(C.malloc(size)), n: len(names)}
+	size := C.size_t(len(headers)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
+	lines := cLines{ptr: (**C.char)(C.malloc(size)), n: len(headers)}
 	slots := unsafe.Slice(lines.ptr, lines.n)
-	for i, name := range names {
-		slots[i] = C.CString(name + ": " + headers[name])
+	for i, h := range headers {
+		slots[i] = C.CString(h.Name + ": " + h.Value)
 	}
 	return lines, nil
 }

@@ -11,7 +11,10 @@
 //	if err != nil { ... }
 //	defer client.Close()
 //	token, err := client.Token("")                      // the configured scope
-//	resp, err := client.Do("GET", "/documents", nil, nil)
+//	resp, err := client.Send("GET", "/documents", nil, []lucidauth.Header{{Name: "Accept", Value: "application/json"}})
+//
+// The rules of the C API underneath (ownership, errors, strings, threads) are in the repository's
+// docs/API.md, "Conventions"; this package keeps them for you.
 //
 // # Ownership and threads
 //
@@ -73,16 +76,6 @@ func freeCString(s *C.char) {
 	if s != nil {
 		C.free(unsafe.Pointer(s))
 	}
-}
-
-// takeString copies a string the library returned as a result and frees it with the library's
-// own lucid_string_free (which wipes it first).
-func takeString(s *C.char) string {
-	if s == nil {
-		return ""
-	}
-	defer C.lucid_string_free(s)
-	return C.GoString(s)
 }
 
 // borrowedString copies a string borrowed from a handle or static; nil gives "".

@@ -2,9 +2,11 @@
 // It includes lucidauth.hpp just as test_main.cpp does and uses the same inline functions
 // (Credentials::from_file, Client::Client, Client::token, ...), so the program links only if the
 // header defines nothing that is not inline.
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "lucidauth.hpp"
 #include "test_support.hpp"
@@ -84,6 +86,24 @@ void run_second_tu_tests(const std::string &credentials_path) {
 
         auto incomplete = expect_error([] { lucidauth::CredentialsBuilder().set("client_id", "only").build(); });
         CHECK(incomplete.status() != LUCID_STATUS_OK);
+    });
+
+    test::run("credential_keys() is lucid_credentials_key's list, and set() accepts every key", [&] {
+        std::vector<std::string_view> keys = lucidauth::credential_keys();
+        size_t count = 0;
+        while (lucid_credentials_key(count) != nullptr) ++count;
+        CHECK(keys.size() == count);
+        for (size_t i = 0; i < keys.size() && i < count; ++i) CHECK(keys[i] == lucid_credentials_key(i));
+        CHECK(!keys.empty() && keys.front() == "client_id");
+        CHECK(std::find(keys.begin(), keys.end(), "cache_url") != keys.end());
+        // No key the library lists is unknown to the builder: a blank value may be refused, but
+        // never as an unknown key (as a made-up key is).
+        auto made_up = expect_error([] { lucidauth::CredentialsBuilder().set("colour", " "); });
+        CHECK(contains(made_up.what(), "unknown key"));
+        for (std::string_view key : keys) {
+            auto e = expect_error([&] { lucidauth::CredentialsBuilder().set(key, " "); });
+            CHECK(!contains(e.what(), "unknown key"));
+        }
     });
 
     test::run("Credentials::create and Client need no network", [&] {

@@ -16,9 +16,10 @@
 // - Strings going in are encoded by hand to NUL-terminated UTF-8 byte arrays (the marshaller's
 //   UTF-8 support differs between runtimes). A string with a NUL character, or one that is not
 //   valid UTF-16 (a lone surrogate), is an ArgumentException.
-// - Strings coming out are taken as IntPtr and copied by hand; a `char *` result is then freed
-//   with lucid_string_free (never by the runtime's marshaller, which would use the wrong
-//   allocator). Borrowed `const char *` (error fields, response headers) are copied, not freed.
+// - Strings coming out are taken as IntPtr and copied by hand, never by the runtime's marshaller
+//   (which would free them with the wrong allocator): borrowed `const char *` (error fields,
+//   response headers) are copied, not freed. Tokens are copied by the library into a managed
+//   byte[] (lucid_client_access_token_buf), which is cleared after decoding.
 // - Error details come only from the `LucidError **` out-parameter of the failing call, never from
 //   thread-local state.
 
@@ -32,7 +33,7 @@ namespace LucidAuth
 {
     /// <summary>
     /// The status codes of the C API (<c>enum LucidStatus</c>). The numbers are part of the ABI
-    /// and never change.
+    /// and never change; a test compares this enum with the header.
     /// </summary>
     public enum LucidStatus : int
     {
@@ -66,6 +67,8 @@ namespace LucidAuth
         Internal = 13,
         /// <summary>The server's TLS certificate could not be verified, or the handshake failed; not retried.</summary>
         Tls = 14,
+        /// <summary>A caller's buffer was too small for the result (<see cref="Client.Token"/> retries with a larger one).</summary>
+        BufferTooSmall = 15,
     }
 
     /// <summary>
@@ -118,9 +121,9 @@ namespace LucidAuth
     /// <summary>The library itself.</summary>
     public static class Library
     {
-        // The one delegate ever handed to the library. It is never collected and never replaced,
-        // because a thread inside the library may still call the previous callback after
-        // lucid_set_log_callback has returned; changing the handler only changes where it routes.
+        // The one delegate ever handed to the library, kept alive in this static field for the
+        // life of the process: the library holds only its function pointer, which the garbage
+        // collector cannot see. Changing the handler only changes where it routes.
         private static readonly Native.LogCallback LogTrampoline = OnLog;
         private static readonly object LogGate = new object();
         private static volatile Action<LogLevel, string> logHandler;
@@ -131,7 +134,8 @@ namespace LucidAuth
         /// whichever thread logs, possibly several at once: it must be thread-safe, must not call
         /// back into this library, and should be quick. Exceptions it throws are swallowed (they
         /// must not unwind into native code). Lines never hold a secret or a token. Independent of
-        /// the <c>LUCIDAUTH_LOG</c> environment variable, which logs to stderr.
+        /// the <c>LUCIDAUTH_LOG</c> environment variable, which logs to stderr. When it returns, no
+        /// call of the previous handler is still running (the library waits for them).
         /// </summary>
         public static void SetLogHandler(Action<LogLevel, string> handler, LogLevel maxLevel = LogLevel.Info)
         {
@@ -263,7 +267,10 @@ namespace LucidAuth
         }
     }
 
-    /// <summary>The keys of the credentials file, accepted by <see cref="CredentialsBuilder.Set"/>.</summary>
+    /// <summary>
+    /// The keys of the credentials file, accepted by <see cref="CredentialsBuilder.Set"/>, in the
+    /// order of the README's table (a test checks the constants against the library's list).
+    /// </summary>
     public static class CredentialKeys
     {
         public const string ClientId = "client_id";
@@ -275,6 +282,8 @@ namespace LucidAuth
         public const string TokenParams = "token_params";
         public const string ClientAuth = "client_auth";
         public const string UseCache = "use_cache";
+        public const string CacheDir = "cache_dir";
+        public const string CacheUrl = "cache_url";
         public const string CaFile = "ca_file";
         public const string Timeout = "timeout";
         public const string RefreshMargin = "refresh_margin";
@@ -286,13 +295,23 @@ namespace LucidAuth
         public const string RetryDeadline = "retry_deadline";
         public const string MaxRetryAfter = "max_retry_after";
 
-        /// <summary>Every key, in the order of the documentation.</summary>
-        public static readonly ReadOnlyCollection<string> All = new ReadOnlyCollection<string>(new[]
+        /// <summary>
+        /// Every key the library accepts, in the order of the README's table, as the library lists
+        /// them (<c>lucid_credentials_key</c>), read once on first use.
+        /// </summary>
+        public static readonly ReadOnlyCollection<string> All = FromLibrary();
+
+        private static ReadOnlyCollection<string> FromLibrary()
         {
-            ClientId, ClientSecret, ApiKey, AuthEndpoint, ApiEndpoint, Scope, TokenParams,
-            ClientAuth, UseCache, CaFile, Timeout, RefreshMargin, AllowHttp,
-            ConnectTimeout, MaxResponseBytes, MaxRetries, RetryBackoffMs, RetryDeadline, MaxRetryAfter,
-        });
+            var keys = new List<string>();
+            for (uint i = 0; ; i++)
+            {
+                IntPtr name = Native.lucid_credentials_key(new UIntPtr(i));
+                if (name == IntPtr.Zero)
+                    return keys.AsReadOnly();
+                keys.Add(Native.CopyUtf8(name));
+            }
+        }
     }
 
     /// <summary>
@@ -390,6 +409,10 @@ namespace LucidAuth
         public CredentialsBuilder ClientAuth(string value) { return Set(CredentialKeys.ClientAuth, value); }
         /// <summary>Sets <c>use_cache</c>.</summary>
         public CredentialsBuilder UseCache(bool value) { return Set(CredentialKeys.UseCache, value ? "true" : "false"); }
+        /// <summary>Sets <c>cache_dir</c>, the directory of the shared token cache on disk.</summary>
+        public CredentialsBuilder CacheDir(string path) { return Set(CredentialKeys.CacheDir, path); }
+        /// <summary>Sets <c>cache_url</c> (<c>redis://host:port/db</c> or <c>rediss://...</c>): share tokens between hosts.</summary>
+        public CredentialsBuilder CacheUrl(string url) { return Set(CredentialKeys.CacheUrl, url); }
         /// <summary>Sets <c>ca_file</c>, a PEM bundle of extra trusted roots.</summary>
         public CredentialsBuilder CaFile(string path) { return Set(CredentialKeys.CaFile, path); }
         /// <summary>Sets <c>timeout</c> (whole seconds, above 0).</summary>
@@ -471,25 +494,45 @@ namespace LucidAuth
             handle = result;
         }
 
+        /// <summary>The size of the buffer <see cref="Token"/> tries first: room for the usual token (a JWT of a thousand bytes or so).</summary>
+        internal const int TokenBufferSize = 2048;
+
         /// <summary>
         /// A fresh access token for <paramref name="scope"/> (null: the credentials' scope; "": no
         /// scope), from the cache while fresh, else fetched once for all waiting threads.
         /// </summary>
+        /// <remarks>
+        /// The library copies the token into a managed buffer (asked again with the size it reports
+        /// while the token is longer), which is cleared once the string is made.
+        /// </remarks>
         public string Token(string scope = null)
         {
             byte[] scopeBytes = Native.Utf8OrNull(scope, "scope");
             ThrowIfDisposed();
-            IntPtr token, err;
-            int status = Native.lucid_client_access_token(handle, scopeBytes, out token, out err);
-            if (status != 0)
-                throw Native.Failure(status, err);
-            try
+            var buffer = new byte[TokenBufferSize];
+            while (true)
             {
-                return Native.CopyUtf8(token, wipe: true);
-            }
-            finally
-            {
-                Native.lucid_string_free(token);
+                UIntPtr length;
+                IntPtr err;
+                int status = Native.lucid_client_access_token_buf(handle, scopeBytes, buffer,
+                    new UIntPtr((uint)buffer.Length), out length, out err);
+                if (status == (int)LucidStatus.BufferTooSmall)
+                {
+                    // Nothing was written; the token may have been renewed to a longer one in between.
+                    Native.lucid_error_free(err);
+                    buffer = new byte[checked((int)length.ToUInt64() + 1)];
+                    continue;
+                }
+                if (status != 0)
+                    throw Native.Failure(status, err);
+                try
+                {
+                    return Encoding.UTF8.GetString(buffer, 0, checked((int)length.ToUInt64()));
+                }
+                finally
+                {
+                    Array.Clear(buffer, 0, buffer.Length);
+                }
             }
         }
 
@@ -499,8 +542,13 @@ namespace LucidAuth
         /// <paramref name="headers"/> and <paramref name="body"/>. Any HTTP status is returned as a
         /// <see cref="Response"/>; only failures to get an answer (and token failures) throw.
         /// </summary>
+        /// <param name="headers">
+        /// Sent in the order they are enumerated: pass a list of pairs to choose it (a
+        /// <c>Dictionary</c> works too, but its order is not defined). A name given twice goes out
+        /// with its values together, at its first place.
+        /// </param>
         public Response Send(string method, string path, byte[] body = null,
-                             IDictionary<string, string> headers = null)
+                             IEnumerable<KeyValuePair<string, string>> headers = null)
         {
             byte[] methodBytes = Native.Utf8(method, "method");
             byte[] pathBytes = Native.Utf8(path, "path");
@@ -555,7 +603,7 @@ namespace LucidAuth
 
         // "Name: value" lines, checked here so that a bad header never reaches the library (whose
         // message about a bad line would quote the line, which may hold a secret).
-        private static List<byte[]> HeaderLines(IDictionary<string, string> headers)
+        private static List<byte[]> HeaderLines(IEnumerable<KeyValuePair<string, string>> headers)
         {
             var lines = new List<byte[]>();
             if (headers == null)
@@ -720,7 +768,8 @@ namespace LucidAuth
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern void lucid_client_free(IntPtr client);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int lucid_client_access_token(ClientHandle client, byte[] scope, out IntPtr token, out IntPtr err);
+        internal static extern int lucid_client_access_token_buf(ClientHandle client, byte[] scope,
+            [Out] byte[] buf, UIntPtr bufLength, out UIntPtr tokenLength, out IntPtr err);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern int lucid_client_request(ClientHandle client, byte[] method, byte[] path,
             IntPtr[] headers, UIntPtr headerCount, byte[] body, UIntPtr bodyLength, out IntPtr response, out IntPtr err);
@@ -744,6 +793,8 @@ namespace LucidAuth
         internal static extern int lucid_credentials_builder_build(CredentialsBuilderHandle builder, out IntPtr credentials, out IntPtr err);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern void lucid_credentials_builder_free(IntPtr builder);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_credentials_key(UIntPtr index);
 
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern int lucid_error_status(ErrorHandle error);
@@ -780,8 +831,6 @@ namespace LucidAuth
         internal static extern IntPtr lucid_status_name(int status);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr lucid_version();
-        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void lucid_string_free(IntPtr str);
 
         // ---- strings ----
 
@@ -815,7 +864,7 @@ namespace LucidAuth
         }
 
         /// <summary>Copies a NUL-terminated UTF-8 string (null for NULL). Frees nothing.</summary>
-        internal static string CopyUtf8(IntPtr ptr, bool wipe = false)
+        internal static string CopyUtf8(IntPtr ptr)
         {
             if (ptr == IntPtr.Zero)
                 return null;
@@ -824,15 +873,7 @@ namespace LucidAuth
                 length++;
             var bytes = new byte[length];
             Marshal.Copy(ptr, bytes, 0, length);
-            try
-            {
-                return Encoding.UTF8.GetString(bytes);
-            }
-            finally
-            {
-                if (wipe)
-                    Array.Clear(bytes, 0, bytes.Length);
-            }
+            return Encoding.UTF8.GetString(bytes);
         }
 
         internal static string StatusName(int status)

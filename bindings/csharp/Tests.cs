@@ -4,7 +4,8 @@
 //
 // The server path is the first argument, else $LUCID_TESTSERVER, else
 // target/release/lucid-testserver. liblucidauth.so must be findable (LD_LIBRARY_PATH; see
-// README.md). The last line printed is "N passed, M failed"; the exit status is 1 on any failure.
+// README.md); the header is $LUCIDAUTH_HEADER, else include/lucidauth.h. The last line printed
+// is "N passed, M failed"; the exit status is 1 on any failure.
 
 using System;
 using System.Collections.Generic;
@@ -13,7 +14,10 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using LucidAuth;
@@ -69,10 +73,14 @@ namespace LucidAuth.Tests
 
         private static void RunAll()
         {
-            Test("version and status names", VersionAndStatusNames);
+            Test("version", VersionIsTheHeaders);
+            Test("LucidStatus is the header's status table, both ways", StatusTableIsTheHeaders);
             Test("token is cached: one token request", TokenIsCached);
             Test("scoped tokens are cached per scope", ScopedTokens);
+            foreach (int size in new[] { Client.TokenBufferSize - 1, Client.TokenBufferSize, 20000 })
+                Test("token of " + size + " bytes (first buffer " + Client.TokenBufferSize + ")", () => LongToken(size));
             Test("send: path, x-api-key, bearer, body, headers", SendEchoes);
+            Test("send keeps the caller's header order", SendKeepsHeaderOrder);
             Test("send GET without body; response headers", SendGet);
             Test("wrong secret: CredentialsRejected 401 invalid_client", WrongSecret);
             Test("token endpoint 400 invalid_scope details", TokenEndpointOAuthError);
@@ -85,6 +93,7 @@ namespace LucidAuth.Tests
             Test("missing file", MissingFile);
             Test("Discover via LAS_CREDENTIALS_FILE", Discover);
             Test("Create + ToBuilder", CreateAndToBuilder);
+            Test("CredentialKeys are lucid_credentials_key's list, in order", CredentialKeysAreTheLibrarys);
             Test("builder: every key of the credentials file", BuilderEveryKey);
             Test("builder: typed setters", BuilderTyped);
             Test("builder: bad keys and values", BuilderRejects);
@@ -101,25 +110,39 @@ namespace LucidAuth.Tests
 
         // ---- the tests ----------------------------------------------------------------------------
 
-        private static void VersionAndStatusNames()
+        private static void VersionIsTheHeaders()
         {
-            Check(System.Text.RegularExpressions.Regex.IsMatch(Library.Version, @"^\d+\.\d+\.\d+"),
-                  "version looks like x.y.z: " + Library.Version);
-            var expected = new Dictionary<LucidStatus, int>
+            Match version = Regex.Match(HeaderText(), "#define LUCIDAUTH_VERSION_STRING \"([^\"]+)\"");
+            Check(version.Success, "the header defines LUCIDAUTH_VERSION_STRING");
+            Equal(version.Groups[1].Value, Library.Version, "the library's version is the header's");
+        }
+
+        /// <summary>
+        /// The <c>LUCID_STATUS_NAME = n</c> lines of include/lucidauth.h against the members of
+        /// <see cref="LucidStatus"/> (Pascal case turned into the header's spelling), both ways.
+        /// </summary>
+        private static void StatusTableIsTheHeaders()
+        {
+            var header = new Dictionary<string, int>();
+            foreach (Match m in Regex.Matches(HeaderText(), @"^\s*LUCID_STATUS_([A-Z0-9_]+) = (\d+),", RegexOptions.Multiline))
+                header.Add(m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            Check(header.Count >= 16, "found the statuses in the header: " + header.Count);
+
+            var binding = new Dictionary<string, int>();
+            foreach (LucidStatus status in Enum.GetValues(typeof(LucidStatus)))
+                binding.Add(Snake(status.ToString()), (int)status);
+
+            foreach (var pair in header)
             {
-                { LucidStatus.Ok, 0 }, { LucidStatus.NullArgument, 1 }, { LucidStatus.InvalidUtf8, 2 },
-                { LucidStatus.InvalidArgument, 3 }, { LucidStatus.Config, 4 }, { LucidStatus.Io, 5 },
-                { LucidStatus.InsecureUrl, 6 }, { LucidStatus.Transport, 7 }, { LucidStatus.Timeout, 8 },
-                { LucidStatus.CredentialsRejected, 9 }, { LucidStatus.TokenEndpoint, 10 },
-                { LucidStatus.Protocol, 11 }, { LucidStatus.TooLarge, 12 }, { LucidStatus.Internal, 13 },
-                { LucidStatus.Tls, 14 },
-            };
-            foreach (var pair in expected)
-            {
-                Equal(pair.Value, (int)pair.Key, "number of " + pair.Key);
-                Equal("LUCID_STATUS_" + Snake(pair.Key.ToString()), Library.StatusName(pair.Key), "name of " + pair.Key);
+                int number;
+                Check(binding.TryGetValue(pair.Key, out number), "LucidStatus lacks LUCID_STATUS_" + pair.Key);
+                Equal(pair.Value, number, "number of LUCID_STATUS_" + pair.Key);
+                Equal("LUCID_STATUS_" + pair.Key, Library.StatusName((LucidStatus)pair.Value), "library's name of " + pair.Value);
             }
-            Equal("LUCID_STATUS_UNKNOWN", Library.StatusName((LucidStatus)999), "unknown status name");
+            foreach (var pair in binding)
+                Check(header.ContainsKey(pair.Key), "LucidStatus has " + pair.Key + ", which the header lacks");
+            Equal(15, (int)LucidStatus.BufferTooSmall, "BufferTooSmall");
+            Equal("LUCID_STATUS_UNKNOWN", Library.StatusName((LucidStatus)header.Count), "the number past the last");
         }
 
         private static void TokenIsCached()
@@ -154,6 +177,27 @@ namespace LucidAuth.Tests
             }
         }
 
+        /// <summary>
+        /// The server answers with a token of <paramref name="size"/> bytes ("long-" and then a to z
+        /// over and over); Token returns exactly it, then again from the cache.
+        /// </summary>
+        private static void LongToken(int size)
+        {
+            var sb = new StringBuilder("long-");
+            while (sb.Length < size)
+                sb.Append((char)('a' + sb.Length % 26));
+            string expected = sb.ToString(0, size);
+            Script("token", 200, "{\"access_token\":\"" + expected + "\",\"expires_in\":3600,\"token_type\":\"Bearer\"}", null, 1);
+            using (var client = NewClient())
+            {
+                string first = client.Token();
+                Equal(size, first.Length, "length");
+                Equal(expected, first, "the scripted token");
+                Equal(expected, client.Token(), "the same token from the cache");
+                Equal(1, Stat("token_requests"), "token requests");
+            }
+        }
+
         private static void SendEchoes()
         {
             using (var client = NewClient())
@@ -178,6 +222,27 @@ namespace LucidAuth.Tests
                 Equal("application/json", (string)echoed["content-type"], "content type");
                 Equal(1, Stat("token_requests"), "token requests");
                 Equal(1, Stat("api_requests"), "api requests");
+            }
+        }
+
+        private static void SendKeepsHeaderOrder()
+        {
+            using (var client = NewClient())
+            {
+                var headers = new List<KeyValuePair<string, string>>
+                {
+                    new KeyValuePair<string, string>("X-Test-Zeta", "1"),
+                    new KeyValuePair<string, string>("X-Test-Alpha", "2"),
+                    new KeyValuePair<string, string>("X-Test-Mid", "3"),
+                };
+                Equal(200, client.Send("GET", "/documents", null, headers).Status, "status");
+                var requests = ((List<object>)Json.Parse(Admin("GET", "/_admin/requests", null)))
+                    .Cast<Dictionary<string, object>>().Where(r => (string)r["kind"] == "api").ToList();
+                Equal(1, requests.Count, "api requests recorded");
+                var sent = ((List<object>)requests[0]["headers"]).Cast<List<object>>()
+                    .Select(h => ((string)h[0]).ToLowerInvariant() + "=" + (string)h[1])
+                    .Where(h => h.StartsWith("x-test-", StringComparison.Ordinal));
+                Equal("x-test-zeta=1,x-test-alpha=2,x-test-mid=3", string.Join(",", sent), "headers in the caller's order");
             }
         }
 
@@ -342,6 +407,25 @@ namespace LucidAuth.Tests
             Check(e.Status == LucidStatus.Config || e.Status == LucidStatus.InvalidArgument, "status: " + e.Status);
         }
 
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        private static extern IntPtr lucid_credentials_key(UIntPtr index);
+
+        /// <summary>
+        /// lucid_credentials_key(0, 1, ...) until NULL, against CredentialKeys.All and against the
+        /// constants of CredentialKeys (in declaration order), exactly.
+        /// </summary>
+        private static void CredentialKeysAreTheLibrarys()
+        {
+            var library = new List<string>();
+            for (uint i = 0; lucid_credentials_key(new UIntPtr(i)) != IntPtr.Zero; i++)
+                library.Add(Marshal.PtrToStringAnsi(lucid_credentials_key(new UIntPtr(i))));
+            Check(library.Count > 0 && library[0] == "client_id", "the library lists client_id first: " + string.Join(",", library));
+            Equal(string.Join(",", library), string.Join(",", CredentialKeys.All), "CredentialKeys.All");
+            var constants = typeof(CredentialKeys).GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue());
+            Equal(string.Join(",", library), string.Join(",", constants), "the CredentialKeys constants");
+        }
+
         private static void BuilderEveryKey()
         {
             const string caFile = "/etc/ssl/certs/ca-certificates.crt";
@@ -356,6 +440,9 @@ namespace LucidAuth.Tests
                 { "token_params", "query" },
                 { "client_auth", "basic" },
                 { "use_cache", "false" },
+                { "cache_dir", Path.Combine(Path.GetTempPath(), "lucidauth-cs-cache") },
+                // Nothing listens on port 1: the shared cache only costs a warning, the token is fetched.
+                { "cache_url", "redis://127.0.0.1:1/0" },
                 { "ca_file", caFile },
                 { "timeout", "15" },
                 { "refresh_margin", "60" },
@@ -408,6 +495,10 @@ namespace LucidAuth.Tests
                     Check(!((string)token["query"]).Contains("grant_type"), "nothing in the query: " + token["query"]);
                 }
                 Throws<ArgumentOutOfRangeException>(() => builder.Timeout(TimeSpan.FromMilliseconds(1500)), "fractional timeout");
+                Check(object.ReferenceEquals(builder, builder.CacheDir("/tmp/lucidauth-cache")), "CacheDir");
+                Check(object.ReferenceEquals(builder, builder.CacheUrl("redis://127.0.0.1:6379/0")), "CacheUrl");
+                var e = Throws<LucidAuthException>(() => builder.CacheUrl("ftp://127.0.0.1/0"), "CacheUrl with another scheme");
+                Equal(LucidStatus.InvalidArgument, e.Status, "bad cache_url status");
             }
         }
 
@@ -459,12 +550,14 @@ namespace LucidAuth.Tests
                 Library.SetLogHandler(null);
             }
             int seen;
+            var fetch = new Regex("^token request to " + Regex.Escape(baseUrl) + "/oauth2/token for scope '': HTTP 200 in [0-9]+ ms$");
             lock (lines)
             {
                 seen = lines.Count;
-                Check(seen > 0, "a token fetch logs something");
                 Check(lines.All(l => l.Key >= LogLevel.Error && l.Key <= LogLevel.Debug), "levels 1..4");
-                Check(lines.Any(l => l.Value.Contains("token")), "a line about the token: " + string.Join(" | ", lines.Select(l => l.Value)));
+                var fetches = lines.Where(l => fetch.IsMatch(l.Value)).ToList();
+                Equal(1, fetches.Count, "one line for the token fetch among: " + string.Join(" | ", lines.Select(l => l.Value)));
+                Equal(LogLevel.Info, fetches[0].Key, "its level");
                 Check(lines.All(l => !l.Value.Contains(token) && !l.Value.Contains("CLIENT_SECRET")), "no secret or token in the log");
             }
             using (var client = NewClient())
@@ -681,6 +774,12 @@ namespace LucidAuth.Tests
                 throw new CheckFailed(what + ": expected " + typeof(T).Name + ", got " + e.GetType().Name + ": " + e.Message);
             }
             throw new CheckFailed(what + ": expected " + typeof(T).Name + ", nothing was thrown");
+        }
+
+        /// <summary>include/lucidauth.h: $LUCIDAUTH_HEADER (run_tests.sh sets it), else relative to the working directory.</summary>
+        private static string HeaderText()
+        {
+            return File.ReadAllText(Environment.GetEnvironmentVariable("LUCIDAUTH_HEADER") ?? "include/lucidauth.h");
         }
 
         private static string Snake(string pascal)

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Tests of the C++ wrapper (examples/cpp/lucidauth.hpp), run by `make test` as
-#   sh examples/cpp/run_tests.sh
+# Tests of the C++ wrapper (bindings/cpp/lucidauth.hpp), run by `make test` as
+#   sh bindings/cpp/run_tests.sh
 #
 # 1. builds the release library and lucid-testserver if they are missing;
 # 2. compiles the example (lucid_cpp) and the two-translation-unit test program into target/cpp/
@@ -21,7 +21,7 @@ libdir="$root/target/release"
 out="$root/target/cpp"
 CXX=${CXX:-g++}
 CXXFLAGS="-std=c++17 -Wall -Wextra -Werror -pedantic -O1 -g"
-INCLUDES="-I include -I examples/cpp"
+INCLUDES="-I include -I bindings/cpp"
 LIBS="-L $libdir -llucidauth -Wl,-rpath,$libdir -pthread"
 
 failures=0
@@ -40,17 +40,17 @@ fi
 mkdir -p "$out" || exit 1
 echo "cpp: compiling into target/cpp/ with $CXX"
 # shellcheck disable=SC2086 # the flag lists are meant to be split
-$CXX $CXXFLAGS $INCLUDES -o "$out/lucid_cpp" examples/cpp/example.cpp $LIBS ||
+$CXX $CXXFLAGS $INCLUDES -o "$out/lucid_cpp" bindings/cpp/example.cpp $LIBS ||
     { echo "cpp: the example does not compile" >&2; exit 1; }
 # shellcheck disable=SC2086
 $CXX $CXXFLAGS $INCLUDES -o "$out/lucidauth_cpp_test" \
-    examples/cpp/test_main.cpp examples/cpp/test_second_tu.cpp $LIBS ||
+    bindings/cpp/test_main.cpp bindings/cpp/test_second_tu.cpp $LIBS ||
     { echo "cpp: the test does not compile or link" >&2; exit 1; }
 if [ "${CPP_SANITIZE:-0}" = 1 ]; then
     # shellcheck disable=SC2086
     $CXX $CXXFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer $INCLUDES \
         -o "$out/lucidauth_cpp_test_sanitized" \
-        examples/cpp/test_main.cpp examples/cpp/test_second_tu.cpp $LIBS ||
+        bindings/cpp/test_main.cpp bindings/cpp/test_second_tu.cpp $LIBS ||
         { echo "cpp: the sanitized test does not compile" >&2; exit 1; }
 fi
 
@@ -111,18 +111,19 @@ expect_stat() { # name expected what
 # --- the test program ---------------------------------------------------------------------------
 admin_post reset
 echo "cpp: $out/lucidauth_cpp_test"
-if ! "$out/lucidauth_cpp_test" "$creds"; then
+if ! "$out/lucidauth_cpp_test" "$creds" "$base"; then
     fail "the C++ test program"
 fi
-# One token for the shared client (every token() and request(), the 800 threaded calls), and one
-# attempt with the wrong secret, which must not be retried.
-expect_stat token_requests 2 "test program (1 shared client + 1 rejected secret)"
+# One token for the shared client (every token() and request(), the 800 threaded calls), one
+# for each of the three clients of the long-token tests and of the log tests, and one attempt
+# with the wrong secret, which must not be retried.
+expect_stat token_requests 8 "test program (1 shared client + 3 long tokens + 3 log tests + 1 rejected secret)"
 
 if [ "${CPP_SANITIZE:-0}" = 1 ]; then
     admin_post reset
     echo "cpp: $out/lucidauth_cpp_test_sanitized"
-    "$out/lucidauth_cpp_test_sanitized" "$creds" || fail "the sanitized C++ test program"
-    expect_stat token_requests 2 "sanitized test program"
+    "$out/lucidauth_cpp_test_sanitized" "$creds" "$base" || fail "the sanitized C++ test program"
+    expect_stat token_requests 8 "sanitized test program"
 fi
 
 # --- the example --------------------------------------------------------------------------------

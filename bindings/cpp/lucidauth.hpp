@@ -12,8 +12,8 @@
 // library object through a std::unique_ptr whose deleter is the library's own `lucid_*_free`.
 // Handles are movable, not copyable; a moved-from handle holds NULL, may be destroyed or assigned
 // to, and any other call on it throws lucidauth::Error (the library reports
-// LUCID_STATUS_NULL_ARGUMENT) or, for Response accessors, returns an empty value. Strings the
-// library returns as `char *` are copied into std::string and released with `lucid_string_free`.
+// LUCID_STATUS_NULL_ARGUMENT) or, for Response accessors, returns an empty value. Tokens are
+// copied by the library into a buffer of this header's (wiped after use), then into std::string.
 // Everything here is `inline` (or a template), so the header may be included in any number of
 // translation units of one program.
 //
@@ -31,7 +31,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -48,6 +50,15 @@ inline std::string_view version() noexcept { return lucid_version(); }
 
 /// The name of a status code, e.g. "LUCID_STATUS_TIMEOUT".
 inline std::string_view status_name(int32_t status) noexcept { return lucid_status_name(status); }
+
+/// The name of every key of the credentials file and CredentialsBuilder::set ("client_id",
+/// "client_secret", ...), in the order of the README's table, as the library lists them
+/// (lucid_credentials_key). The strings are static.
+inline std::vector<std::string_view> credential_keys() {
+    std::vector<std::string_view> keys;
+    for (size_t i = 0; const char *key = lucid_credentials_key(i); ++i) keys.emplace_back(key);
+    return keys;
+}
 
 /// A failure reported by the library (or by this wrapper before calling it, e.g. a string
 /// argument holding a NUL byte, reported as LUCID_STATUS_INVALID_ARGUMENT). what() is the
@@ -118,12 +129,6 @@ struct ClientDeleter {
 struct ResponseDeleter {
     void operator()(LucidResponse *p) const noexcept { lucid_response_free(p); }
 };
-struct StringDeleter {
-    void operator()(char *p) const noexcept { lucid_string_free(p); }
-};
-
-using OwnedString = std::unique_ptr<char, StringDeleter>;
-
 /// Runs a fallible C call `f(LucidError **)`; on failure throws Error (freeing the LucidError).
 template <typename F>
 inline void call(F &&f) {
@@ -133,6 +138,17 @@ inline void call(F &&f) {
         throw Error::from_c(status, err);
     }
     lucid_error_free(err);  // NULL on success; freed anyway in case.
+}
+
+/// The size of the stack buffer Client::token() tries first: room for the usual token (a JWT of
+/// a thousand bytes or so); a longer one goes through a heap buffer of the size it needs.
+inline constexpr size_t kTokenStackBuffer = 2048;
+
+/// Zeroes `n` bytes at `p` through a volatile pointer, so that the compiler keeps the stores
+/// even though the buffer is not read again.
+inline void wipe(char *p, size_t n) noexcept {
+    volatile char *v = p;
+    for (size_t i = 0; i < n; ++i) v[i] = 0;
 }
 
 /// A NUL-terminated copy of `s` (a string_view need not be NUL-terminated). An embedded NUL
@@ -145,6 +161,48 @@ inline std::string c_string(std::string_view s, const char *what) {
 }
 
 }  // namespace detail
+
+/// The level of a log line, with the C API's numbers.
+enum class LogLevel : int32_t { error = 1, warn = 2, info = 3, debug = 4 };
+
+/// Receives one log line of the library (see set_log_handler). The text is valid during the call.
+using LogHandler = std::function<void(LogLevel, std::string_view)>;
+
+namespace detail {
+
+/// The C callback: `user_data` is the LogHandler that set_log_handler installed.
+inline void log_trampoline(void *user_data, int32_t level, const char *message) noexcept {
+    try {
+        (*static_cast<const LogHandler *>(user_data))(static_cast<LogLevel>(level),
+                                                      message != nullptr ? message : "");
+    } catch (...) {
+        // An exception must not unwind into the library: the line is dropped.
+    }
+}
+
+}  // namespace detail
+
+/// Sends the library's log lines of `max_level` and more severe to `handler`, process-wide,
+/// replacing the handler set before; an empty handler stops them. Independent of the
+/// LUCIDAUTH_LOG environment variable, which logs to stderr. The handler is called from whichever
+/// thread logs, possibly several at once: it must be thread-safe, must not call into lucidauth,
+/// and should be quick; an exception it throws is swallowed. Lines never hold a secret or a
+/// token. When this returns, the previous handler is no longer running and has been destroyed.
+/// A `max_level` outside error..debug throws Error (LUCID_STATUS_INVALID_ARGUMENT).
+inline void set_log_handler(LogHandler handler, LogLevel max_level = LogLevel::info) {
+    if (handler && (max_level < LogLevel::error || max_level > LogLevel::debug)) {
+        throw Error(LUCID_STATUS_INVALID_ARGUMENT, "the log level is not one of error..debug");
+    }
+    static std::mutex mutex;
+    // Never destroyed at exit (a library thread could still log then); replaced below.
+    static const LogHandler *current = nullptr;
+    std::lock_guard<std::mutex> lock(mutex);
+    const LogHandler *next = handler ? new LogHandler(std::move(handler)) : nullptr;
+    lucid_set_log_callback(next != nullptr ? &detail::log_trampoline : nullptr,
+                           const_cast<LogHandler *>(next), static_cast<int32_t>(max_level));
+    delete current;  // lucid_set_log_callback waited for its running calls to return
+    current = next;
+}
 
 class CredentialsBuilder;
 
@@ -212,8 +270,7 @@ private:
 };
 
 /// Credentials being assembled key by key, with the key names and values of the credentials
-/// file ("client_id", "client_secret", "api_key", "auth_endpoint", "scope", "timeout", ...).
-/// Not for use from two threads at once.
+/// file (credential_keys() lists them). Not for use from two threads at once.
 class CredentialsBuilder {
 public:
     /// An empty builder.
@@ -354,17 +411,37 @@ public:
     ~Client() = default;
 
     /// A fresh access token for `scope` (nullopt: the credentials' scope; "": no scope), from the
-    /// cache while fresh, else fetched once for all waiting threads. (The library wipes its copy;
-    /// the returned std::string is an ordinary string.)
+    /// cache while fresh, else fetched once for all waiting threads. The library copies it into a
+    /// buffer on the stack (a heap one when it is longer), which is wiped once the token is in
+    /// the returned std::string, an ordinary string.
     std::string token(std::optional<std::string_view> scope = std::nullopt) const {
         std::optional<std::string> s;
         if (scope) s = detail::c_string(*scope, "scope");
-        char *raw = nullptr;
-        detail::call([&](LucidError **err) {
-            return lucid_client_access_token(handle_.get(), s ? s->c_str() : nullptr, &raw, err);
-        });
-        detail::OwnedString owned(raw);
-        return owned ? std::string(owned.get()) : std::string();
+        const char *c_scope = s ? s->c_str() : nullptr;
+
+        char stack[detail::kTokenStackBuffer];
+        size_t length = 0;
+        LucidError *err = nullptr;
+        LucidStatus status =
+            lucid_client_access_token_buf(handle_.get(), c_scope, stack, sizeof stack, &length, &err);
+        if (status == LUCID_STATUS_OK) {
+            std::string token(stack, length);
+            detail::wipe(stack, length);
+            return token;
+        }
+        // Too long for the stack: a heap buffer of the length the library reported, asked again
+        // for as long as the token keeps outgrowing it (it may be renewed in between).
+        std::vector<char> heap;
+        while (status == LUCID_STATUS_BUFFER_TOO_SMALL) {
+            lucid_error_free(err);
+            err = nullptr;
+            heap.assign(length + 1, '\0');
+            status = lucid_client_access_token_buf(handle_.get(), c_scope, heap.data(), heap.size(), &length, &err);
+        }
+        if (status != LUCID_STATUS_OK) throw Error::from_c(status, err);
+        std::string token(heap.data(), length);
+        detail::wipe(heap.data(), heap.size());
+        return token;
     }
 
     /// Sends `method` to `path` joined to the API endpoint, with the api key, the bearer token,

@@ -14,7 +14,7 @@ import (
 // the ABI and never change.
 type Status int32
 
-// The status codes, with the numbers of include/lucidauth.h.
+// The status codes, with the numbers of include/lucidauth.h (a test compares the two).
 const (
 	OK                  Status = 0  // LUCID_STATUS_OK: success
 	NullArgument        Status = 1  // LUCID_STATUS_NULL_ARGUMENT: a required pointer was NULL (in Go: a closed or nil handle)
@@ -31,6 +31,7 @@ const (
 	TooLarge            Status = 12 // LUCID_STATUS_TOO_LARGE: a response exceeded its size cap
 	Internal            Status = 13 // LUCID_STATUS_INTERNAL: a bug in the library
 	TLS                 Status = 14 // LUCID_STATUS_TLS: the server's certificate could not be verified; not retried
+	BufferTooSmall      Status = 15 // LUCID_STATUS_BUFFER_TOO_SMALL: a caller's buffer was too small (Token retries with a larger one)
 )
 
 // String is the library's name of the status, e.g. "LUCID_STATUS_TIMEOUT"

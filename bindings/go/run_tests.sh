@@ -1,6 +1,6 @@
 #!/bin/sh
 # Tests of the Go binding: gofmt, go vet, then go test against the bundled lucid-testserver.
-# Run from anywhere (make test runs `sh examples/go/run_tests.sh` from the repository root).
+# Run from anywhere (make test runs `sh bindings/go/run_tests.sh` from the repository root).
 # Skipped, with exit status 0, when Go is not installed; any failure exits non-zero.
 set -eu
 
@@ -27,7 +27,7 @@ export CGO_ENABLED=1
 # Check every pointer passed from Go to C (this is also Go's default, made explicit).
 export GODEBUG=cgocheck=1
 
-cd "$root/examples/go"
+cd "$root/bindings/go"
 
 unformatted=$("$(go env GOROOT)/bin/gofmt" -l .)
 if [ -n "$unformatted" ]; then

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Builds and runs the C# binding's tests (examples/csharp/Tests.cs) with Mono against the
+# Builds and runs the C# binding's tests (bindings/csharp/Tests.cs) with Mono against the
 # bundled local server. Run from anywhere; `make test` runs it from the repository root as
-#   sh examples/csharp/run_tests.sh
+#   sh bindings/csharp/run_tests.sh
 set -eu
 
 if ! command -v mcs >/dev/null 2>&1 || ! command -v mono >/dev/null 2>&1; then
@@ -29,7 +29,9 @@ unset LAS_CLIENT_ID LAS_CLIENT_SECRET LAS_API_KEY LAS_AUTH_ENDPOINT LAS_API_ENDP
       LAS_PROFILE LAS_CREDENTIALS_FILE
 
 LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export LD_LIBRARY_PATH
+# The tests compare the binding's tables with the header's.
+LUCIDAUTH_HEADER="$root/include/lucidauth.h"
+export LD_LIBRARY_PATH LUCIDAUTH_HEADER
 status=0
 mono --debug "$out/Tests.exe" "$lib/lucid-testserver" || status=$?
 exit "$status"
