@@ -6,13 +6,14 @@
 
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::retry::Deadline;
 use crate::token::Token;
 use crate::token_source::TokenSource;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::time::{Duration, Instant};
 
 /// The front of a client's token pipeline: tokens kept in memory, per scope, in front of the
 /// source that fetches them.
@@ -63,21 +64,24 @@ impl TokenCache {
         self.with_slot(scope, |slot| slot.read(now, f))
     }
 
-    /// The token for `scope`: the cached one while fresh, else one from the source.
-    pub fn get(&self, scope: &str) -> Result<Arc<Token>> {
-        self.with_slot(scope, |slot| slot.get(scope, &*self.clock, &*self.source))
+    /// The token for `scope`: the cached one while fresh, else one from the source (or from
+    /// another thread's fetch, waited for until `deadline`).
+    pub fn get(&self, scope: &str, deadline: Deadline) -> Result<Arc<Token>> {
+        self.with_slot(scope, |slot| {
+            slot.get(scope, &*self.clock, &*self.source, deadline)
+        })
     }
 
     /// The API refused `rejected`: drop it here if it is still the current token (so that callers
     /// who all saw the same rejection cause one new fetch, not one each) and in the source.
-    pub fn reject(&self, scope: &str, rejected: &Token) {
+    pub fn reject(&self, scope: &str, rejected: &Token, deadline: Deadline) {
         self.with_slot(scope, |slot| {
             slot.replace(
                 |current| current.is_some_and(|t| t.secret() == rejected.secret()),
                 None,
             )
         });
-        self.source.reject(scope, rejected);
+        self.source.reject(scope, rejected, deadline);
     }
 
     /// Runs `f` on the slot of `scope`: the client's own without the map (and without touching
@@ -100,12 +104,20 @@ impl TokenCache {
 impl Slot {
     /// The cached token while fresh, else the one `source` fetches (or the result of the fetch
     /// another caller ran while this one waited).
-    fn get(&self, scope: &str, clock: &dyn Clock, source: &dyn TokenSource) -> Result<Arc<Token>> {
+    fn get(
+        &self,
+        scope: &str,
+        clock: &dyn Clock,
+        source: &dyn TokenSource,
+        deadline: Deadline,
+    ) -> Result<Arc<Token>> {
         if let Some(token) = self.fresh(clock.now()) {
             return Ok(token);
         }
         let seen = self.fetches.load(Ordering::Acquire);
-        let mut last_error = lock(&self.fetch);
+        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
+            return Err(Deadline::passed("waiting for another thread's token fetch"));
+        };
         if let Some(token) = self.fresh(clock.now()) {
             return Ok(token);
         }
@@ -121,7 +133,7 @@ impl Slot {
         crate::log::debug(&format!(
             "no fresh token for scope '{scope}' in memory; fetching"
         ));
-        let result = source.fetch(scope).map(Arc::new);
+        let result = source.fetch(scope, deadline).map(Arc::new);
         match &result {
             Ok(token) => {
                 self.replace(|_| true, Some(token.clone()));
@@ -188,8 +200,22 @@ fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
 }
-fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
-    lock.lock().unwrap_or_else(|e| e.into_inner())
+/// Takes `lock`, waiting at most until `deadline` (`None` then). Polled: a waiter is one whose
+/// token is stale, which is rare, and the holder is fetching over the network.
+fn lock_until<T>(lock: &Mutex<T>, deadline: Deadline) -> Option<MutexGuard<'_, T>> {
+    loop {
+        match lock.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(e)) => return Some(e.into_inner()),
+            Err(TryLockError::WouldBlock) => {
+                let left = deadline.left();
+                if left.is_zero() {
+                    return None;
+                }
+                std::thread::sleep(left.min(Duration::from_millis(1)));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -211,7 +237,7 @@ mod tests {
     }
 
     impl TokenSource for Numbered {
-        fn fetch(&self, _scope: &str) -> Result<Token> {
+        fn fetch(&self, _scope: &str, _: Deadline) -> Result<Token> {
             let n = self.fetches.fetch_add(1, Ordering::SeqCst);
             if self.down {
                 std::thread::sleep(Duration::from_millis(300));
@@ -243,8 +269,12 @@ mod tests {
         )
     }
 
+    fn soon() -> Deadline {
+        Deadline::after(Duration::from_secs(60))
+    }
+
     fn secret(cache: &TokenCache, scope: &str) -> String {
-        cache.get(scope).unwrap().secret().to_string()
+        cache.get(scope, soon()).unwrap().secret().to_string()
     }
 
     #[test]
@@ -267,14 +297,14 @@ mod tests {
         let (b, _, _) = cache("b", false);
         let read = |c: &TokenCache| c.read("", &mut |t| t.secret().to_string());
         assert_eq!(read(&a), None);
-        let a0 = a.get("").unwrap();
-        b.get("").unwrap();
+        let a0 = a.get("", soon()).unwrap();
+        b.get("", soon()).unwrap();
         // One thread reading two caches in turn: each answer is its own cache's.
         for _ in 0..3 {
             assert_eq!(read(&a).as_deref(), Some("a0"));
             assert_eq!(read(&b).as_deref(), Some("b0"));
         }
-        a.reject("", &a0);
+        a.reject("", &a0, soon());
         assert_eq!(
             read(&a),
             None,
@@ -295,11 +325,28 @@ mod tests {
             for _ in 0..16 {
                 s.spawn(|| {
                     barrier.wait();
-                    let e = cache.get("").unwrap_err();
+                    let e = cache.get("", soon()).unwrap_err();
                     assert_eq!(e.message(), "down");
                 });
             }
         });
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_waiter_gives_up_at_its_deadline() {
+        let (cache, _, fetches) = cache("t", true);
+        std::thread::scope(|s| {
+            s.spawn(|| cache.get("", soon()));
+            while fetches.load(Ordering::SeqCst) == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let started = Instant::now();
+            let e = cache
+                .get("", Deadline::after(Duration::from_millis(50)))
+                .unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Timeout);
+            assert!(started.elapsed() < Duration::from_millis(250));
+        });
     }
 }

@@ -15,13 +15,24 @@ pub struct Moment {
 }
 
 impl Moment {
-    /// This moment moved forward by `by` on both scales.
+    /// This moment moved forward by `by` on both scales (never panics: see [`later`]).
     pub fn after(&self, by: Duration) -> Moment {
         Moment {
-            instant: self.instant + by,
-            wall: self.wall + by,
+            instant: later(self.instant, by),
+            wall: self.wall.checked_add(by.min(FAR)).unwrap_or(self.wall),
         }
     }
+}
+
+/// Further than any time this library waits for or keeps a token (a century): durations are cut
+/// to it before they are added to a time, which then cannot overflow.
+pub const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `at + by` without the panic of `Instant + Duration` on overflow: `by` is cut to [`FAR`], and
+/// if even that does not fit, `at` itself is returned (a time already come, not one never
+/// reached).
+pub fn later(at: Instant, by: Duration) -> Instant {
+    at.checked_add(by.min(FAR)).unwrap_or(at)
 }
 
 /// A clock: monotonic time and wall time that move together.
@@ -89,9 +100,12 @@ impl Default for ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        self.start.instant + self.offset()
+        later(self.start.instant, self.offset())
     }
     fn wall(&self) -> SystemTime {
-        self.start.wall + self.offset()
+        self.start
+            .wall
+            .checked_add(self.offset())
+            .unwrap_or(self.start.wall)
     }
 }

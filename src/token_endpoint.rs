@@ -7,7 +7,7 @@ use crate::endpoint::without_query;
 use crate::error::Result;
 use crate::form;
 use crate::log;
-use crate::retry::judge_exchange;
+use crate::retry::{judge_exchange, Deadline};
 use crate::secret::Secret;
 use crate::token::{self, Token};
 use crate::token_source::TokenSource;
@@ -121,7 +121,7 @@ fn lower_hex(text: &str) -> String {
 }
 
 impl TokenSource for TokenEndpoint {
-    fn fetch(&self, scope: &str) -> Result<Token> {
+    fn fetch(&self, scope: &str, deadline: Deadline) -> Result<Token> {
         let request = token::build_request(&self.creds, Some(scope));
         let headers: Vec<(&str, &str)> = request
             .headers
@@ -136,6 +136,7 @@ impl TokenSource for TokenEndpoint {
             .retry
             .run(
                 &what,
+                deadline,
                 |time_left| {
                     sent = self.clock.moment();
                     self.transport.send(&Exchange {
