@@ -101,6 +101,19 @@ impl TokenCache {
     }
 }
 
+/// A dropped cache (a freed client) leaves no token in this thread's copy: it is cleared here.
+/// Another thread's copy is dropped (and, a [`crate::Secret`], wiped) on that thread's next read
+/// of any cache, or when the thread exits.
+impl Drop for TokenCache {
+    fn drop(&mut self) {
+        let _ = SEEN.try_with(|seen| {
+            if let Ok(mut seen) = seen.try_borrow_mut() {
+                *seen = (0, None);
+            }
+        });
+    }
+}
+
 impl Slot {
     /// The cached token while fresh, else the one `source` fetches (or the result of the fetch
     /// another caller ran while this one waited).
@@ -348,5 +361,17 @@ mod tests {
             assert_eq!(e.kind(), crate::ErrorKind::Timeout);
             assert!(started.elapsed() < Duration::from_millis(250));
         });
+    }
+
+    #[test]
+    fn freeing_the_cache_drops_this_threads_copy_of_its_token() {
+        let (cache, _, _) = cache("t", false);
+        let token = std::sync::Arc::downgrade(&cache.get("", soon()).unwrap());
+        assert_eq!(cache.read("", &mut |t| t.secret().len()), Some(2));
+        drop(cache);
+        assert!(
+            token.upgrade().is_none(),
+            "no copy of the token outlives its cache in this thread"
+        );
     }
 }
