@@ -129,7 +129,8 @@ pub const KEYS: &[KeySpec] = &[
         secret: false,
         doc: "first backoff; each further one doubles (at most 10 s), with jitter (a random time between half and all of it)" },
     KeySpec { name: "retry_deadline", kind: Kind::Seconds { min: 1 }, default: DefaultValue::Value("60"),
-        secret: false, doc: "seconds within which all attempts of one call start and end" },
+        secret: false,
+        doc: "seconds within which one whole call ends: lock waits, the token fetch, the API exchange, their retries and the refetch after a 401" },
     KeySpec { name: "max_retry_after", kind: Kind::Seconds { min: 0 }, default: DefaultValue::Value("30"),
         secret: false, doc: "longest `Retry-After` honoured, in seconds" },
 ];
