@@ -104,7 +104,9 @@ impl DiskStore {
             ));
             return Ok(None);
         }
-        let mut bytes = zeroize::Zeroizing::new(Vec::new());
+        // Sized up front (at most MAX_ENTRY), so that no unwiped copy is left by a reallocation.
+        let capacity = usize::try_from(meta.len() + 1).unwrap_or(0);
+        let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(capacity));
         file.take(MAX_ENTRY)
             .read_to_end(&mut bytes)
             .map_err(|e| store_error(format!("{}: {e}", path.display())))?;

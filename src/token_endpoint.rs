@@ -16,7 +16,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
 use std::sync::Arc;
 use std::time::Instant;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 #[derive(Debug)]
 pub struct TokenEndpoint {
@@ -131,7 +131,7 @@ impl TokenSource for TokenEndpoint {
         let what = format!("token request to {}", without_query(&request.url));
         let started = Instant::now();
         let mut sent = self.clock.moment();
-        let raw = self
+        let mut raw = self
             .creds
             .retry
             .run(
@@ -158,6 +158,8 @@ impl TokenSource for TokenEndpoint {
             self.creds.refresh_margin,
             &|s| self.scrub(s),
         );
+        // The answer holds the token: wiped once read (the token lives on in its `Secret`).
+        raw.body.zeroize();
         log::info(&format!(
             "{what} for scope '{scope}': HTTP {} in {} ms{}",
             raw.status,

@@ -354,3 +354,32 @@ fn an_echoed_secret_is_redacted_in_every_encoding_for_every_client_auth() {
         }
     }
 }
+
+#[test]
+fn an_auth_endpoint_with_a_query_keeps_it_after_the_token_path() {
+    let server = server();
+    let mut b = builder_for(&server);
+    b.set(
+        "auth_endpoint",
+        &format!("{}?tenant=acme", server.base_url()),
+    )
+    .unwrap();
+    b.set("scope", "a b").unwrap();
+    fetch_once(&b);
+    let r = only_token_request(&server);
+    assert_eq!(r.path, "/oauth2/token");
+    assert_eq!(
+        r.query,
+        "tenant=acme&grant_type=client_credentials&scope=a+b"
+    );
+
+    let mut b = builder_for(&server);
+    let e = b
+        .set(
+            "auth_endpoint",
+            &format!("{}/oauth2/token#x", server.base_url()),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.message().contains("fragment"), "{}", e.message());
+}
