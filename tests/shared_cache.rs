@@ -757,3 +757,25 @@ fn a_tls_redis_with_a_private_ca_and_a_password_is_shared() {
         "one token for both, through the TLS Redis"
     );
 }
+
+#[test]
+fn an_entry_expiring_at_the_end_of_time_is_no_panic() {
+    let server = server();
+    let home = cached_home(&server.base_url(), "");
+    let first = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let entry = entry_files(&home.0.join("cache"))[0].clone();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&entry).unwrap()).unwrap();
+    json["expires_at_ms"] = serde_json::json!(u64::MAX);
+    json["lifetime_ms"] = serde_json::json!(u64::MAX);
+    std::fs::write(&entry, json.to_string()).unwrap();
+    let out = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).starts_with("tok-"));
+}
