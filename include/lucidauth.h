@@ -39,7 +39,7 @@ enum LucidStatus
   LUCID_STATUS_INSECURE_URL = 6,
   // The connection failed (name lookup, refused, reset, TLS verification).
   LUCID_STATUS_TRANSPORT = 7,
-  // An exchange exceeded the timeout.
+  // An exchange exceeded the timeout, or the call its `retry_deadline`.
   LUCID_STATUS_TIMEOUT = 8,
   // The token endpoint rejected the client (HTTP 400 or 401); not retried.
   LUCID_STATUS_CREDENTIALS_REJECTED = 9,

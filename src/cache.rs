@@ -15,13 +15,14 @@
 use crate::clock::{nanos, Clock};
 use crate::error::{Error, Result};
 use crate::log;
+use crate::retry::Deadline;
 use crate::token::Token;
 use crate::token_copy::TokenCopy;
 use crate::token_source::TokenSource;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -40,6 +41,9 @@ pub struct TokenCache {
     shared: Arc<Shared>,
     /// Whether tokens are renewed in the background during their refresh window.
     refresh_ahead: bool,
+    /// How long one background renewal may take (one exchange's timeout: a client is freed
+    /// after at most that).
+    refresh_within: Duration,
     /// The background refreshes started (finished ones are reaped as new ones start).
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -99,6 +103,7 @@ impl TokenCache {
         source: Box<dyn TokenSource>,
         clock: Arc<dyn Clock>,
         refresh_ahead: bool,
+        refresh_within: Duration,
     ) -> Self {
         TokenCache {
             default: (default_scope.to_string(), Arc::default()),
@@ -109,6 +114,7 @@ impl TokenCache {
                 closed: AtomicBool::new(false),
             }),
             refresh_ahead,
+            refresh_within,
             workers: Mutex::default(),
         }
     }
@@ -130,13 +136,18 @@ impl TokenCache {
     /// Copies the token for `scope` into `out` when it is fresh, without a lock, a reference count
     /// or a shared write: `Some(Ok(len))` copied, `Some(Err(len))` does not fit, `None` when this
     /// fast path cannot answer (use [`TokenCache::read`] or [`TokenCache::get`]).
-    pub fn read_into(&self, scope: &str, out: &mut [u8]) -> Option<Result<usize, usize>> {
+    /// `scope` `None` is the client's own, reached without comparing names.
+    pub fn read_into(&self, scope: Option<&str>, out: &mut [u8]) -> Option<Result<usize, usize>> {
         let now = self.shared.clock.now();
-        self.with_slot(scope, |slot| slot.copy.read_into(now, out))
+        match scope {
+            None => self.default.1.copy.read_into(now, out),
+            Some(scope) => self.with_slot(scope, |slot| slot.copy.read_into(now, out)),
+        }
     }
 
-    /// The token for `scope`: the cached one while it can be served, else one from the source.
-    pub fn get(&self, scope: &str) -> Result<Arc<Token>> {
+    /// The token for `scope`: the cached one while it can be served, else one from the source
+    /// (or from another thread's fetch, waited for until `deadline`).
+    pub fn get(&self, scope: &str, deadline: Deadline) -> Result<Arc<Token>> {
         self.with_slot(scope, |slot| {
             let now = self.shared.clock.now();
             if let Some(token) = slot.current(now, self.refresh_ahead) {
@@ -145,20 +156,20 @@ impl TokenCache {
                 }
                 return Ok(token);
             }
-            slot.fetch_now(scope, &self.shared)
+            slot.fetch_now(scope, &self.shared, deadline)
         })
     }
 
     /// The API refused `rejected`: drop it here if it is still the current token (so that callers
     /// who all saw the same rejection cause one new fetch, not one each) and in the source.
-    pub fn reject(&self, scope: &str, rejected: &Token) {
+    pub fn reject(&self, scope: &str, rejected: &Token, deadline: Deadline) {
         self.with_slot(scope, |slot| {
             slot.replace(
                 |current| current.is_some_and(|t| t.secret() == rejected.secret()),
                 None,
             )
         });
-        self.shared.source.reject(scope, rejected);
+        self.shared.source.reject(scope, rejected, deadline);
     }
 
     /// Starts a background refresh of `slot`, unless one runs, the last failed too recently, or
@@ -172,10 +183,11 @@ impl TokenCache {
             return;
         }
         let (slot, shared, scope_owned) = (slot.clone(), self.shared.clone(), scope.to_string());
+        let within = self.refresh_within;
         let started = std::thread::Builder::new()
             .name("lucidauth-refresh".to_string())
             .spawn(move || {
-                slot.refresh(&scope_owned, &shared);
+                slot.refresh(&scope_owned, &shared, Deadline::after(within));
                 slot.refreshing.store(false, Ordering::Release);
             });
         match started {
@@ -212,12 +224,19 @@ impl TokenCache {
 }
 
 impl Drop for TokenCache {
-    /// Waits for the background refreshes: none outlives the client.
+    /// Waits for the background refreshes: none outlives the client. And a dropped cache (a
+    /// freed client) leaves no token in this thread's copy; another thread's copy is dropped
+    /// (and, a secret, wiped) on that thread's next read of any cache, or when it exits.
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::Release);
         for worker in lock(&self.workers).drain(..) {
             let _ = worker.join();
         }
+        let _ = SEEN.try_with(|seen| {
+            if let Ok(mut seen) = seen.try_borrow_mut() {
+                *seen = (0, None);
+            }
+        });
     }
 }
 
@@ -232,9 +251,11 @@ impl Slot {
 
     /// Fetches in the caller's thread: the token any caller fetched meanwhile, else the one
     /// `shared.source` gets (or the error of the fetch another caller ran while this one waited).
-    fn fetch_now(&self, scope: &str, shared: &Shared) -> Result<Arc<Token>> {
+    fn fetch_now(&self, scope: &str, shared: &Shared, deadline: Deadline) -> Result<Arc<Token>> {
         let seen = self.fetches.load(Ordering::Acquire);
-        let mut last_error = lock(&self.fetch);
+        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
+            return Err(Deadline::passed("waiting for another thread's token fetch"));
+        };
         if let Some(token) = self.current(shared.clock.now(), false) {
             return Ok(token);
         }
@@ -250,7 +271,7 @@ impl Slot {
         log::debug(&format!(
             "no fresh token for scope '{scope}' in memory; fetching"
         ));
-        let result = shared.source.fetch(scope).map(Arc::new);
+        let result = shared.source.fetch(scope, deadline).map(Arc::new);
         match &result {
             Ok(token) => {
                 self.replace(|_| true, Some(token.clone()));
@@ -264,8 +285,10 @@ impl Slot {
 
     /// The body of a background refresh: one fetch, under the slot's fetch lock so that a caller
     /// whose token expired meanwhile waits for it instead of starting another.
-    fn refresh(&self, scope: &str, shared: &Shared) {
-        let mut last_error = lock(&self.fetch);
+    fn refresh(&self, scope: &str, shared: &Shared, deadline: Deadline) {
+        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
+            return;
+        };
         if shared.closed.load(Ordering::Acquire)
             || self.current(shared.clock.now(), false).is_some()
         {
@@ -274,7 +297,7 @@ impl Slot {
         log::debug(&format!(
             "token for scope '{scope}' is in its refresh window; renewing it in the background"
         ));
-        match shared.source.fetch(scope) {
+        match shared.source.fetch(scope, deadline) {
             Ok(token) => {
                 self.replace(|_| true, Some(Arc::new(token)));
                 self.failures.store(0, Ordering::Release);
@@ -372,6 +395,24 @@ fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
     lock.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Takes `lock`, waiting at most until `deadline` (`None` then). Polled: a waiter is one whose
+/// token is stale, which is rare, and the holder is fetching over the network.
+fn lock_until<T>(lock: &Mutex<T>, deadline: Deadline) -> Option<MutexGuard<'_, T>> {
+    loop {
+        match lock.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(e)) => return Some(e.into_inner()),
+            Err(TryLockError::WouldBlock) => {
+                let left = deadline.left();
+                if left.is_zero() {
+                    return None;
+                }
+                std::thread::sleep(left.min(Duration::from_millis(1)));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,7 +435,7 @@ mod tests {
     }
 
     impl TokenSource for Numbered {
-        fn fetch(&self, _scope: &str) -> Result<Token> {
+        fn fetch(&self, _scope: &str, _: Deadline) -> Result<Token> {
             let n = self.fetches.fetch_add(1, Ordering::SeqCst);
             let _held = read(&self.hold);
             self.finished.fetch_add(1, Ordering::SeqCst);
@@ -433,7 +474,13 @@ mod tests {
             source.down.clone(),
             source.hold.clone(),
         );
-        let cache = TokenCache::new("", Box::new(source), clock.clone(), refresh_ahead);
+        let cache = TokenCache::new(
+            "",
+            Box::new(source),
+            clock.clone(),
+            refresh_ahead,
+            Duration::from_secs(60),
+        );
         Setup {
             cache,
             clock,
@@ -444,8 +491,12 @@ mod tests {
         }
     }
 
+    fn soon() -> Deadline {
+        Deadline::after(Duration::from_secs(60))
+    }
+
     fn secret(cache: &TokenCache, scope: &str) -> String {
-        cache.get(scope).unwrap().secret().to_string()
+        cache.get(scope, soon()).unwrap().secret().to_string()
     }
 
     fn read_secret(cache: &TokenCache) -> Option<String> {
@@ -487,14 +538,14 @@ mod tests {
         } = setup("a", false);
         let b = setup("b", false).cache;
         assert_eq!(read_secret(&a), None);
-        let a0 = a.get("").unwrap();
-        b.get("").unwrap();
+        let a0 = a.get("", soon()).unwrap();
+        b.get("", soon()).unwrap();
         // One thread reading two caches in turn: each answer is its own cache's.
         for _ in 0..3 {
             assert_eq!(read_secret(&a).as_deref(), Some("a0"));
             assert_eq!(read_secret(&b).as_deref(), Some("b0"));
         }
-        a.reject("", &a0);
+        a.reject("", &a0, soon());
         assert_eq!(
             read_secret(&a),
             None,
@@ -521,7 +572,7 @@ mod tests {
             for _ in 0..16 {
                 s.spawn(|| {
                     barrier.wait();
-                    let e = cache.get("").unwrap_err();
+                    let e = cache.get("", soon()).unwrap_err();
                     assert_eq!(e.message(), "down");
                 });
             }
@@ -595,7 +646,7 @@ mod tests {
         eventually("the refresh in flight", || {
             !cache.default.1.refreshing.load(Ordering::SeqCst)
         });
-        assert_eq!(cache.get("").unwrap_err().message(), "down");
+        assert_eq!(cache.get("", soon()).unwrap_err().message(), "down");
         assert_eq!(read_secret(&cache), None);
     }
 
@@ -609,7 +660,7 @@ mod tests {
             hold,
             ..
         } = setup("t", true);
-        cache.get("").unwrap();
+        cache.get("", soon()).unwrap();
         let held = write(&hold);
         clock.advance(Duration::from_secs(3300));
         assert_eq!(read_secret(&cache).as_deref(), Some("t0"));
@@ -627,6 +678,40 @@ mod tests {
             dropper.join().unwrap(),
             2,
             "the fetch ended before drop returned"
+        );
+    }
+
+    #[test]
+    fn a_waiter_gives_up_at_its_deadline() {
+        let Setup {
+            cache,
+            fetches,
+            hold,
+            ..
+        } = setup("t", false);
+        let held = write(&hold);
+        std::thread::scope(|s| {
+            s.spawn(|| cache.get("", soon()));
+            eventually("the first fetch", || fetches.load(Ordering::SeqCst) == 1);
+            let started = Instant::now();
+            let e = cache
+                .get("", Deadline::after(Duration::from_millis(50)))
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Timeout);
+            assert!(started.elapsed() < Duration::from_secs(2));
+            drop(held);
+        });
+    }
+
+    #[test]
+    fn freeing_the_cache_drops_this_threads_copy_of_its_token() {
+        let Setup { cache, .. } = setup("t", false);
+        let token = Arc::downgrade(&cache.get("", soon()).unwrap());
+        assert_eq!(cache.read("", &mut |t| t.secret().len()), Some(2));
+        drop(cache);
+        assert!(
+            token.upgrade().is_none(),
+            "no copy of the token outlives its cache in this thread"
         );
     }
 }

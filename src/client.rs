@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::redis_cache::RedisStore;
 use crate::response::Response;
-use crate::retry::judge_exchange;
+use crate::retry::{judge_exchange, Deadline};
 use crate::shared_cache::{SharedCache, Store};
 use crate::token::Token;
 use crate::token_endpoint::TokenEndpoint;
@@ -61,15 +61,27 @@ impl Client {
         };
         let default_scope = creds.scope.as_deref().unwrap_or("");
         Ok(Client {
-            tokens: TokenCache::new(default_scope, source, clock, creds.refresh_ahead),
+            tokens: TokenCache::new(
+                default_scope,
+                source,
+                clock,
+                creds.refresh_ahead,
+                creds.timeout,
+            ),
             creds,
             transport,
         })
     }
 
     /// A fresh access token for `scope`: `None` is the configured scope, `Some("")` asks for none.
+    /// The whole call (waits for locks, the fetch and its retries) ends within `retry_deadline`.
     pub fn access_token(&self, scope: Option<&str>) -> Result<Arc<Token>> {
-        self.tokens.get(self.scope(scope))
+        self.tokens.get(self.scope(scope), self.deadline())
+    }
+
+    /// The deadline of a call that starts now.
+    fn deadline(&self) -> Deadline {
+        Deadline::after(self.creds.retry.deadline)
     }
 
     /// Runs `f` on a fresh access token for `scope` (as `access_token`), without handing out a
@@ -83,7 +95,7 @@ impl Client {
         if let Some(r) = self.tokens.read(scope, &mut f) {
             return Ok(r);
         }
-        self.tokens.get(scope).map(|t| f(&t))
+        self.tokens.get(scope, self.deadline()).map(|t| f(&t))
     }
 
     /// Copies a fresh access token for `scope` (as `access_token`) into `out`: `Ok(len)` when
@@ -94,11 +106,10 @@ impl Client {
         scope: Option<&str>,
         out: &mut [u8],
     ) -> Result<std::result::Result<usize, usize>> {
-        let scope = self.scope(scope);
         if let Some(copied) = self.tokens.read_into(scope, out) {
             return Ok(copied);
         }
-        self.with_access_token(Some(scope), |token| {
+        self.with_access_token(scope, |token| {
             let bytes = token.secret().as_bytes();
             let dest = out.get_mut(..bytes.len()).ok_or(bytes.len())?;
             dest.copy_from_slice(bytes);
@@ -110,7 +121,8 @@ impl Client {
     /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
     /// sent once more. 429 and 503 are retried for any method; other 5xx and transport failures
     /// only for idempotent methods. `path` is joined to `api_endpoint`; an absolute URL elsewhere
-    /// is refused.
+    /// is refused. The whole call (the token, the exchange, their retries, the refetch after a
+    /// 401) ends within `retry_deadline`.
     pub fn request(
         &self,
         method: &str,
@@ -130,8 +142,9 @@ impl Client {
                 ));
             }
         }
-        let token = self.access_token(None)?;
-        let response = self.send_api(method, &url, headers, body, &token)?;
+        let deadline = self.deadline();
+        let token = self.tokens.get(self.scope(None), deadline)?;
+        let response = self.send_api(method, &url, headers, body, &token, deadline)?;
         if response.status != 401 {
             return Ok(response);
         }
@@ -139,9 +152,9 @@ impl Client {
             "{method} {}: 401, fetching a new token and sending once more",
             without_query(path)
         ));
-        self.tokens.reject(self.scope(None), &token);
-        let token = self.access_token(None)?;
-        self.send_api(method, &url, headers, body, &token)
+        self.tokens.reject(self.scope(None), &token, deadline);
+        let token = self.tokens.get(self.scope(None), deadline)?;
+        self.send_api(method, &url, headers, body, &token, deadline)
     }
 
     fn send_api(
@@ -151,6 +164,7 @@ impl Client {
         extra: &[(&str, &str)],
         body: &[u8],
         token: &Token,
+        deadline: Deadline,
     ) -> Result<Response> {
         let bearer = format!("Bearer {}", token.secret());
         let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + 2);
@@ -162,6 +176,7 @@ impl Client {
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
         let raw = self.creds.retry.run(
             &format!("{method} {}", without_query(url)),
+            deadline,
             |time_left| {
                 self.transport.send(&Exchange {
                     method,
@@ -193,8 +208,12 @@ fn shared_store(creds: &Credentials) -> Result<Option<Box<dyn Store>>> {
     let wait = creds.retry.deadline;
     let store: Box<dyn Store> = if let Some(url) = &creds.cache_url {
         Box::new(
-            RedisStore::new(url.expose(), wait + creds.timeout)
-                .map_err(|e| Error::new(ErrorKind::Config, e.message()))?,
+            RedisStore::new(
+                url.expose(),
+                wait.saturating_add(creds.timeout),
+                creds.ca_file.as_deref(),
+            )
+            .map_err(|e| Error::new(ErrorKind::Config, e.message()))?,
         )
     } else if creds.use_cache {
         let dir = creds.cache_dir().ok_or_else(|| {

@@ -9,7 +9,7 @@
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// One moment read from a clock, on both of its scales.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,9 +24,20 @@ impl Moment {
     pub fn after(&self, by: Duration) -> Moment {
         Moment {
             mono: self.mono.saturating_add(nanos(by)),
-            wall: self.wall.checked_add(by).unwrap_or(self.wall),
+            wall: self.wall.checked_add(by.min(FAR)).unwrap_or(self.wall),
         }
     }
+}
+
+/// Further than any time this library waits for or keeps a token (a century): durations are cut
+/// to it before they are added to a time, which then cannot overflow.
+pub const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `at + by` without the panic of `Instant + Duration` on overflow: `by` is cut to [`FAR`], and
+/// if even that does not fit, `at` itself is returned (a time already come, not one never
+/// reached).
+pub fn later(at: Instant, by: Duration) -> Instant {
+    at.checked_add(by.min(FAR)).unwrap_or(at)
 }
 
 /// `d` in whole nanoseconds, saturating.
@@ -115,7 +126,7 @@ impl Clock for ManualClock {
     fn wall(&self) -> SystemTime {
         let offset = Duration::from_nanos(self.offset());
         self.start_wall
-            .checked_add(offset)
+            .checked_add(offset.min(FAR))
             .unwrap_or(self.start_wall)
     }
 }

@@ -127,7 +127,8 @@ impl CredentialsBuilder {
             )
         })?;
         let parsed = spec.parse(value).map_err(|why| {
-            let shown = if spec.secret {
+            // A URL with userinfo is not quoted either: it holds a password.
+            let shown = if spec.secret || endpoint::has_userinfo(value) {
                 String::new()
             } else {
                 format!(" '{value}'")
@@ -247,6 +248,23 @@ fn check_redis_transport(url: &str, allow_http: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_with_userinfo_are_refused_naming_the_key_not_the_password() {
+        for key in ["auth_endpoint", "api_endpoint"] {
+            let mut b = CredentialsBuilder::new();
+            let e = b
+                .set(key, "https://user:pa55word@api.example.com/v1")
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.message().contains(key), "{}", e.message());
+            assert!(
+                !e.message().contains("pa55word") && !e.message().contains("api.example.com"),
+                "{}",
+                e.message()
+            );
+        }
+    }
 
     #[test]
     fn defaults() {

@@ -8,6 +8,7 @@ use crate::keys;
 use crate::log;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use zeroize::{Zeroize, Zeroizing};
 
 /// The profile used when none is named.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -32,10 +33,11 @@ pub fn from_ini_str(text: &str, profile: Option<&str>) -> Result<Credentials> {
 fn parse(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials> {
     let profile = profile.unwrap_or(DEFAULT_PROFILE);
     let where_ = || where_.to_string();
-    let sections = ini::parse(text).map_err(|e| e.context(where_()))?;
+    let sections = WipedSections(ini::parse(text).map_err(|e| e.context(where_()))?);
+    let sections = &sections.0;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let mut found = false;
-    for (section, props) in &sections {
+    for (section, props) in sections {
         if section.as_deref().unwrap_or(DEFAULT_PROFILE) == profile {
             found |= section.is_some() || !props.is_empty();
             pairs.extend(props.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -47,7 +49,7 @@ fn parse(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials>
             format!(
                 "{}: profile '{profile}' not found (profiles in the file: {})",
                 where_(),
-                profiles(&sections)
+                profiles(sections)
             ),
         ));
     }
@@ -132,14 +134,32 @@ pub fn default_path() -> Option<PathBuf> {
     home.map(|h| h.join(".lucidtech").join("credentials.cfg"))
 }
 
-fn read_limited(path: &Path) -> Result<String> {
+/// Reads the file, which must be a regular file (a FIFO or a device would block or never end):
+/// checked before opening, and opened non-blocking so that a file swapped for a FIFO in between
+/// cannot hang the call either. The text is wiped from memory when dropped.
+fn read_limited(path: &Path) -> Result<Zeroizing<String>> {
     let io = |e: std::io::Error| Error::new(ErrorKind::Io, format!("cannot read: {e}"));
-    let file = std::fs::File::open(path).map_err(io)?;
+    let not_regular = |meta: &std::fs::Metadata| {
+        if meta.is_dir() {
+            Err(Error::new(ErrorKind::Io, "is a directory"))
+        } else if !meta.is_file() {
+            Err(Error::new(ErrorKind::Io, "is not a regular file"))
+        } else {
+            Ok(())
+        }
+    };
+    not_regular(&std::fs::metadata(path).map_err(io)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(Error::new(ErrorKind::Io, "is a directory"));
-    }
-    let mut bytes = Vec::new();
+    not_regular(&meta)?;
+    // Sized up front, so that the buffer holding the secret is not reallocated (and an unwiped
+    // copy left behind) while it is read.
+    let expected = usize::try_from(meta.len().min(MAX_FILE_SIZE) + 1).unwrap_or(0);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(expected));
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
@@ -149,10 +169,29 @@ fn read_limited(path: &Path) -> Result<String> {
             format!("larger than {MAX_FILE_SIZE} bytes"),
         ));
     }
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let text = std::str::from_utf8(&bytes[start..])
+        .map_err(|_| Error::new(ErrorKind::Config, "not valid UTF-8"))?;
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    out.push_str(text);
+    Ok(out)
+}
+
+/// The parsed file, its values (secrets among them) wiped when dropped.
+struct WipedSections(Vec<ini::Section>);
+
+impl Drop for WipedSections {
+    fn drop(&mut self) {
+        for (_, props) in &mut self.0 {
+            for (_, value) in props.iter_mut() {
+                value.zeroize();
+            }
+        }
     }
-    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::Config, "not valid UTF-8"))
 }
 
 fn profiles(sections: &[ini::Section]) -> String {

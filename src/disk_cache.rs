@@ -1,17 +1,20 @@
 //! The shared token cache on one host: a `0700` directory of `0600` JSON entries, written
 //! atomically (temporary file, then rename), and an advisory lock file per entry (`flock`, through
 //! the standard library's `File::lock`), which the system releases when its process dies.
+//!
+//! What it trusts: only a directory owned by this process's effective user (checked on the path
+//! and on what it leads to); anything else is refused and the cache is off. In it, entries and
+//! locks are opened without following symbolic links and without blocking, and anything that is
+//! not a regular file is ignored; temporary files get unpredictable names and are created
+//! exclusively. An entry is used only if its MAC, keyed by the client secret, matches.
 
 use crate::error::Result;
 use crate::log;
-use crate::shared_cache::{store_error, Entry, Held, Key, Store};
+use crate::shared_cache::{store_error, Entry, Held, Key, Store, MAX_ENTRY};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// Larger entry files are not ones this library wrote.
-const MAX_ENTRY: u64 = 64 * 1024;
 
 #[derive(Debug)]
 pub struct DiskStore {
@@ -22,7 +25,8 @@ struct LockFile(#[allow(dead_code)] File);
 impl Held for LockFile {}
 
 impl DiskStore {
-    /// A store in `dir`, created (with its parents) as needed and made private to this user.
+    /// A store in `dir`, created (with its parents) as needed and made private to this user;
+    /// refused when `dir` (or what a link there leads to) is not a directory of this user.
     pub fn new(dir: &Path) -> Result<DiskStore> {
         let fail =
             |e: std::io::Error| store_error(format!("cache directory {}: {e}", dir.display()));
@@ -33,9 +37,26 @@ impl DiskStore {
         builder.create(dir).map_err(fail)?;
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir).map_err(fail)?.permissions().mode();
-            if mode & 0o077 != 0 {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let me = crate::ffi::os::effective_uid();
+            let link = std::fs::symlink_metadata(dir).map_err(fail)?;
+            let target = std::fs::metadata(dir).map_err(fail)?;
+            if !target.is_dir() {
+                return Err(store_error(format!(
+                    "cache directory {} is not a directory",
+                    dir.display()
+                )));
+            }
+            for meta in [&link, &target] {
+                if meta.uid() != me {
+                    return Err(store_error(format!(
+                        "cache directory {} belongs to user {}, not to this process's user {me}; not used",
+                        dir.display(),
+                        meta.uid()
+                    )));
+                }
+            }
+            if target.permissions().mode() & 0o077 != 0 {
                 std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                     .map_err(fail)?;
             }
@@ -51,12 +72,41 @@ impl DiskStore {
 
     fn read(&self, key: &Key) -> Result<Option<Entry>> {
         let path = self.path(key, "json");
-        let file = match File::open(&path) {
+        let mut options = OpenOptions::new();
+        options.read(true);
+        no_follow_no_block(&mut options);
+        let file = match options.open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if is_a_link(&e) => {
+                log::warn(&format!(
+                    "shared token cache: entry {} is a symbolic link; ignored, it will be replaced",
+                    path.display()
+                ));
+                return Ok(None);
+            }
             Err(e) => return Err(store_error(format!("{}: {e}", path.display()))),
         };
-        let mut bytes = Vec::new();
+        let meta = file
+            .metadata()
+            .map_err(|e| store_error(format!("{}: {e}", path.display())))?;
+        if !meta.is_file() {
+            log::warn(&format!(
+                "shared token cache: entry {} is not a regular file; ignored",
+                path.display()
+            ));
+            return Ok(None);
+        }
+        if meta.len() > MAX_ENTRY {
+            log::warn(&format!(
+                "shared token cache: entry {} is larger than {MAX_ENTRY} bytes; it will be replaced",
+                path.display()
+            ));
+            return Ok(None);
+        }
+        // Sized up front (at most MAX_ENTRY), so that no unwiped copy is left by a reallocation.
+        let capacity = usize::try_from(meta.len() + 1).unwrap_or(0);
+        let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(capacity));
         file.take(MAX_ENTRY)
             .read_to_end(&mut bytes)
             .map_err(|e| store_error(format!("{}: {e}", path.display())))?;
@@ -73,6 +123,38 @@ impl DiskStore {
     }
 }
 
+/// Opens without following a symbolic link in the last component and without blocking (a FIFO
+/// planted as an entry must not hang the call).
+fn no_follow_no_block(options: &mut OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    #[cfg(not(unix))]
+    let _ = options;
+}
+
+/// Whether an open failed because `O_NOFOLLOW` met a symbolic link.
+fn is_a_link(error: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        error.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = error;
+        false
+    }
+}
+
+/// 128 random bits as hex, for names no other user can guess.
+fn random_hex() -> Result<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| store_error("no random numbers for a temporary file name"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 impl Store for DiskStore {
     fn load(&self, key: &Key) -> Result<Option<Entry>> {
         self.read(key)
@@ -80,37 +162,58 @@ impl Store for DiskStore {
 
     fn save(&self, key: &Key, entry: &Entry, _fresh_for: Duration) -> Result<()> {
         let path = self.path(key, "json");
-        let temp = self
-            .dir
-            .join(format!("{}.{}.tmp", key.name, std::process::id()));
+        let temp = self.dir.join(format!("{}.{}.tmp", key.name, random_hex()?));
         let fail = |e: std::io::Error| store_error(format!("{}: {e}", temp.display()));
         let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        // O_EXCL (create_new) with O_NOFOLLOW: never a file or link that was already there.
+        options.write(true).create_new(true);
+        no_follow_no_block(&mut options);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&temp).map_err(fail)?;
-        file.write_all(entry.to_json(key).as_bytes())
-            .map_err(fail)?;
-        file.sync_all().map_err(fail)?;
+        let json = zeroize::Zeroizing::new(entry.to_json(key));
+        let written = file
+            .write_all(json.as_bytes())
+            .and_then(|()| file.sync_all());
         drop(file);
-        std::fs::rename(&temp, &path).map_err(|e| store_error(format!("{}: {e}", path.display())))
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(fail(e));
+        }
+        // rename replaces whatever is at `path` (a planted link included) without following it.
+        std::fs::rename(&temp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            store_error(format!("{}: {e}", path.display()))
+        })
     }
 
     fn lock<'a>(&'a self, key: &Key, wait: Duration) -> Result<Option<Box<dyn Held + 'a>>> {
         let path = self.path(key, "lock");
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
+        no_follow_no_block(&mut options);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options
             .open(&path)
             .map_err(|e| store_error(format!("{}: {e}", path.display())))?;
-        let until = Instant::now() + wait;
+        let is_file = file
+            .metadata()
+            .map_err(|e| store_error(format!("{}: {e}", path.display())))?
+            .is_file();
+        if !is_file {
+            return Err(store_error(format!(
+                "{} is not a regular file",
+                path.display()
+            )));
+        }
+        let until = crate::clock::later(Instant::now(), wait);
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(Some(Box::new(LockFile(file)))),
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < until => {
-                    std::thread::sleep(Duration::from_millis(5));
+                    let left = until.saturating_duration_since(Instant::now());
+                    std::thread::sleep(left.min(Duration::from_millis(5)));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
                 Err(std::fs::TryLockError::Error(e)) => {
@@ -120,8 +223,8 @@ impl Store for DiskStore {
         }
     }
 
-    fn remove_if(&self, key: &Key, token: &str) -> Result<()> {
-        let Some(_held) = self.lock(key, Duration::from_secs(10))? else {
+    fn remove_if(&self, key: &Key, token: &str, wait: Duration) -> Result<()> {
+        let Some(_held) = self.lock(key, wait)? else {
             return Ok(());
         };
         if self.read(key)?.is_some_and(|e| e.token.expose() == token) {

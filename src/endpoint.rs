@@ -41,8 +41,37 @@ pub fn without_query(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
 }
 
-/// Parses an absolute `http://` or `https://` URL and returns its origin.
+/// Whether `url` starts with a scheme (`letter *(letter / digit / "+" / "-" / ".") "://"`):
+/// only then is it absolute. A `://` later on (in a query, say) does not count.
+pub fn has_scheme(url: &str) -> bool {
+    let Some((scheme, _)) = url.split_once("://") else {
+        return false;
+    };
+    let mut bytes = scheme.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+/// Whether the authority of `url` (with or without a scheme) holds userinfo (`user:pw@`).
+pub fn has_userinfo(url: &str) -> bool {
+    let rest = if has_scheme(url) {
+        url.split_once("://").map_or(url, |(_, r)| r)
+    } else {
+        url
+    };
+    rest.split(['/', '?', '#'])
+        .next()
+        .is_some_and(|authority| authority.contains('@'))
+}
+
+/// Parses an absolute `http://` or `https://` URL and returns its origin. A URL with userinfo
+/// is refused without being quoted: the message must not show a password.
 pub fn origin_of(url: &str) -> Result<Origin> {
+    if has_userinfo(url) {
+        return Err(invalid(
+            "a URL with a user name or password (user:password@host) is refused; put credentials in their own keys".to_string(),
+        ));
+    }
     let uri: Uri = url
         .parse()
         .map_err(|_| invalid(format!("'{url}' is not a valid URL")))?;
@@ -67,11 +96,18 @@ pub fn origin_of(url: &str) -> Result<Origin> {
     })
 }
 
-/// The token URL for an `auth_endpoint` given as a host, an origin, or a full URL.
+/// The token URL for an `auth_endpoint` given as a host, an origin, or a full URL. A fragment is
+/// refused; a query is kept after the path (a bare host or origin gets its default path before
+/// the query), and the grant parameters are appended to it with `&`.
 pub fn token_url(auth_endpoint: &str) -> Result<String> {
     let value = auth_endpoint.trim();
     if value.is_empty() {
         return Err(invalid("auth_endpoint is empty".to_string()));
+    }
+    if value.contains('#') {
+        return Err(invalid(
+            "auth_endpoint must not have a fragment ('#...')".to_string(),
+        ));
     }
     let url = if value.contains("://") {
         value.to_string()
@@ -86,7 +122,16 @@ pub fn token_url(auth_endpoint: &str) -> Result<String> {
     if has_path {
         Ok(url)
     } else {
-        Ok(format!("{}{TOKEN_PATH}", url.trim_end_matches('/')))
+        let (before, query) = match url.split_once('?') {
+            Some((before, query)) => (before, Some(query)),
+            None => (url.as_str(), None),
+        };
+        let mut out = format!("{}{TOKEN_PATH}", before.trim_end_matches('/'));
+        if let Some(query) = query {
+            out.push('?');
+            out.push_str(query);
+        }
+        Ok(out)
     }
 }
 
@@ -105,7 +150,7 @@ pub fn api_base(api_endpoint: &str) -> Result<String> {
 /// The URL for `path` under `base`. An absolute URL is accepted only on the base's own origin,
 /// so the api key and token never travel anywhere else.
 pub fn join(base: &str, path: &str) -> Result<String> {
-    if path.contains("://") {
+    if has_scheme(path) {
         let (target, own) = (origin_of(path)?, origin_of(base)?);
         if target != own {
             return Err(Error::new(
@@ -173,6 +218,73 @@ mod tests {
         assert_eq!(
             token_url("ftp://x").unwrap_err().kind(),
             ErrorKind::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn auth_endpoint_with_a_query_or_a_fragment() {
+        assert_eq!(
+            token_url("http://127.0.0.1:8080?tenant=acme").unwrap(),
+            "http://127.0.0.1:8080/oauth2/token?tenant=acme"
+        );
+        assert_eq!(
+            token_url("https://h/?tenant=acme").unwrap(),
+            "https://h/oauth2/token?tenant=acme"
+        );
+        assert_eq!(
+            token_url("https://h/custom/token?tenant=acme").unwrap(),
+            "https://h/custom/token?tenant=acme"
+        );
+        for bad in ["http://h/oauth2/token#x", "http://h#x", "h/oauth2/token#"] {
+            let e = token_url(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+            assert!(e.message().contains("fragment"), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn userinfo_is_refused_and_never_shown() {
+        for url in [
+            "http://user:pw@127.0.0.1:1/oauth2/token",
+            "https://user:pw@h",
+            "user:pw@h",
+            "https://:pw@h/v1",
+        ] {
+            for e in [
+                token_url(url).unwrap_err(),
+                origin_of(url).unwrap_err(),
+                api_base(url).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{url}");
+                assert!(!e.message().contains("pw"), "{}", e.message());
+            }
+        }
+        assert!(!has_userinfo("https://h/a@b"));
+        assert!(!has_userinfo("https://h?x=a@b"));
+        assert!(has_userinfo("HTTPS://u@h"));
+    }
+
+    #[test]
+    fn only_a_leading_scheme_makes_a_path_absolute() {
+        let base = api_base("https://api.lucidtech.ai/v1").unwrap();
+        assert_eq!(
+            join(&base, "/documents?next=http://example.com/").unwrap(),
+            "https://api.lucidtech.ai/v1/documents?next=http://example.com/"
+        );
+        assert_eq!(
+            join(&base, "documents?next=https%3A%2F%2Fx").unwrap(),
+            "https://api.lucidtech.ai/v1/documents?next=https%3A%2F%2Fx"
+        );
+        assert!(has_scheme("https://x") && has_scheme("a+b.c-d://x"));
+        assert!(!has_scheme("/a?b=http://x") && !has_scheme("1http://x") && !has_scheme("://x"));
+        assert_eq!(
+            join(
+                &base,
+                "https://evil.example/v1?x=https://api.lucidtech.ai/v1"
+            )
+            .unwrap_err()
+            .kind(),
+            ErrorKind::InsecureUrl
         );
     }
 

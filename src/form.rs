@@ -3,26 +3,58 @@
 
 /// Encodes `value`: ASCII letters, digits and `*-._` stay, space becomes `+`, every other byte `%XX`.
 pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
+    let mut out = String::with_capacity(encoded_len(value));
+    encode_into(&mut out, value);
     out
 }
 
-/// Joins `name=value` pairs with `&`, encoding both sides.
+/// The length of `encode(value)`.
+fn encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| if keeps(b) || b == b' ' { 1 } else { 3 })
+        .sum()
+}
+
+fn keeps(byte: u8) -> bool {
+    matches!(byte, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_')
+}
+
+/// Appends `encode(value)` to `out` (which must have room, if it holds a secret: a buffer that
+/// grows leaves its old copy behind, unwiped).
+fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in value.bytes() {
+        if keeps(byte) {
+            out.push(byte as char);
+        } else if byte == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
+        }
+    }
+}
+
+/// Joins `name=value` pairs with `&`, encoding both sides, into one buffer of the exact size
+/// (no reallocation, no intermediate strings: a value may be the client secret).
 pub fn serialize(pairs: &[(&str, &str)]) -> String {
-    pairs
+    let len: usize = pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        .map(|(k, v)| encoded_len(k) + 1 + encoded_len(v))
+        .sum::<usize>()
+        + pairs.len().saturating_sub(1);
+    let mut out = String::with_capacity(len);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode_into(&mut out, k);
+        out.push('=');
+        encode_into(&mut out, v);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -36,6 +68,14 @@ mod tests {
         assert_eq!(
             serialize(&[("grant_type", "client_credentials"), ("scope", "a b")]),
             "grant_type=client_credentials&scope=a+b"
+        );
+        let pairs = [("client_secret", "S3cr3t;# é~"), ("a", "")];
+        let out = serialize(&pairs);
+        assert_eq!(out, "client_secret=S3cr3t%3B%23+%C3%A9%7E&a=");
+        assert_eq!(
+            out.capacity(),
+            out.len(),
+            "sized exactly, never reallocated"
         );
     }
 }

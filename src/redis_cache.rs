@@ -4,7 +4,8 @@
 
 use crate::error::Result;
 use crate::log;
-use crate::shared_cache::{store_error, Entry, Held, Key, Store};
+use crate::shared_cache::{store_error, Entry, Held, Key, Store, MAX_ENTRY};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -58,9 +59,27 @@ impl Drop for RedisLock<'_> {
 
 impl RedisStore {
     /// A store at `url` (`redis://host:port/db` or `rediss://` for TLS); connects on first use.
-    pub fn new(url: &str, lease: Duration) -> Result<RedisStore> {
-        let client =
-            redis::Client::open(url).map_err(|e| store_error(format!("cache_url: {e}")))?;
+    /// Over TLS the server is verified against the system's roots plus those of `ca_file`, as
+    /// HTTPS is.
+    pub fn new(url: &str, lease: Duration, ca_file: Option<&Path>) -> Result<RedisStore> {
+        let client = match ca_file {
+            Some(ca_file) if url.starts_with("rediss://") => {
+                let mut roots = system_roots_pem();
+                let extra = std::fs::read(ca_file).map_err(|e| {
+                    store_error(format!("ca_file {}: cannot read: {e}", ca_file.display()))
+                })?;
+                roots.extend_from_slice(&extra);
+                redis::Client::build_with_tls(
+                    url,
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(roots),
+                    },
+                )
+            }
+            _ => redis::Client::open(url),
+        }
+        .map_err(|e| store_error(format!("cache_url: {e}")))?;
         Ok(RedisStore {
             client,
             connection: Mutex::new(None),
@@ -97,6 +116,23 @@ impl RedisStore {
     }
 }
 
+/// The system's trusted roots as PEM: given roots replace the system's in the redis crate, and
+/// `ca_file` must add to them.
+fn system_roots_pem() -> Vec<u8> {
+    use base64::Engine;
+    let mut pem = Vec::new();
+    for der in rustls_native_certs::load_native_certs().certs {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.extend_from_slice(line);
+            pem.push(b'\n');
+        }
+        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
+    }
+    pem
+}
+
 fn entry_key(key: &Key) -> String {
     format!("lucidauth:token:{}", key.name)
 }
@@ -104,10 +140,23 @@ fn entry_key(key: &Key) -> String {
 impl Store for RedisStore {
     fn load(&self, key: &Key) -> Result<Option<Entry>> {
         let name = entry_key(key);
-        let Some(bytes) = self.run(|c| redis::cmd("GET").arg(&name).query::<Option<Vec<u8>>>(c))?
-        else {
+        // At most one byte past the cap is read: a huge value is never pulled into memory.
+        let bytes = zeroize::Zeroizing::new(self.run(|c| {
+            redis::cmd("GETRANGE")
+                .arg(&name)
+                .arg(0)
+                .arg(MAX_ENTRY)
+                .query::<Vec<u8>>(c)
+        })?);
+        if bytes.is_empty() {
             return Ok(None);
-        };
+        }
+        if bytes.len() as u64 > MAX_ENTRY {
+            log::warn(&format!(
+                "shared token cache: Redis entry {name} is larger than {MAX_ENTRY} bytes; it will be replaced"
+            ));
+            return Ok(None);
+        }
         match Entry::from_json(&bytes, key) {
             Ok(entry) => Ok(Some(entry)),
             Err(why) => {
@@ -146,7 +195,7 @@ impl Store for RedisStore {
         let lease = u64::try_from(self.lease.as_millis())
             .unwrap_or(u64::MAX)
             .max(1);
-        let until = Instant::now() + wait;
+        let until = crate::clock::later(Instant::now(), wait);
         loop {
             let taken = self.run(|c| {
                 redis::cmd("SET")
@@ -164,14 +213,15 @@ impl Store for RedisStore {
                     owner,
                 })));
             }
-            if Instant::now() >= until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
                 return Ok(None);
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(left.min(Duration::from_millis(10)));
         }
     }
 
-    fn remove_if(&self, key: &Key, token: &str) -> Result<()> {
+    fn remove_if(&self, key: &Key, token: &str, _wait: Duration) -> Result<()> {
         let script = redis::Script::new(REMOVE_IF);
         let name = entry_key(key);
         self.run(|c| script.key(&name).arg(token).invoke::<i64>(c))

@@ -1,7 +1,8 @@
 //! When and how long to wait before trying an exchange again: a bounded number of attempts,
 //! exponential backoff with jitter, `Retry-After` honoured up to a cap, all inside one deadline.
 
-use crate::error::{ErrorKind, Result};
+use crate::clock::later;
+use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::transport::RawResponse;
 use std::collections::hash_map::RandomState;
@@ -36,6 +37,29 @@ impl Default for RetryPolicy {
     }
 }
 
+/// When one call (`Client::access_token`, `Client::request`) must be over: made at its start,
+/// `retry_deadline` later, and passed down through lock waits, token fetches, API exchanges,
+/// their retries and the refetch after a 401.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// The deadline `within` from now.
+    pub fn after(within: Duration) -> Deadline {
+        Deadline(later(Instant::now(), within))
+    }
+
+    /// The time left before it (zero once it passed).
+    pub fn left(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// The error of a call that ran out of time while `what`.
+    pub fn passed(what: &str) -> Error {
+        Error::new(ErrorKind::Timeout, format!("{what}: retry_deadline passed"))
+    }
+}
+
 /// Whether an outcome is worth another attempt, and how long the server asked us to wait.
 pub enum Verdict {
     Final,
@@ -43,19 +67,22 @@ pub enum Verdict {
 }
 
 impl RetryPolicy {
-    /// Runs `attempt` (given the time left before the deadline) until `judge` calls its outcome
+    /// Runs `attempt` (given the time left before `deadline`) until `judge` calls its outcome
     /// final, the retries are used up, or the next wait would end past the deadline; returns the
-    /// last outcome.
+    /// last outcome. With no time left for a first attempt, a timeout error.
     pub fn run<T>(
         &self,
         what: &str,
+        deadline: Deadline,
         mut attempt: impl FnMut(Duration) -> Result<T>,
         judge: impl Fn(&Result<T>) -> Verdict,
     ) -> Result<T> {
-        let start = Instant::now();
         let mut retries = 0;
         loop {
-            let left = self.deadline.saturating_sub(start.elapsed());
+            let left = deadline.left();
+            if left.is_zero() {
+                return Err(Deadline::passed(what));
+            }
             let began = Instant::now();
             let outcome = attempt(left);
             let Verdict::Retry { retry_after } = judge(&outcome) else {
@@ -68,7 +95,7 @@ impl RetryPolicy {
                 Some(asked) => asked.min(self.max_retry_after),
                 None => self.backoff_for(retries),
             };
-            if start.elapsed() + wait >= self.deadline {
+            if wait >= deadline.left() {
                 log::info(&format!(
                     "{what}: giving up, the next attempt would pass the deadline"
                 ));
@@ -180,6 +207,7 @@ mod tests {
         let calls = Cell::new(0);
         let out = fast().run(
             "t",
+            Deadline::after(fast().deadline),
             |_| {
                 calls.set(calls.get() + 1);
                 Ok(response(500, None))
@@ -249,6 +277,7 @@ mod tests {
         let started = Instant::now();
         let out = policy.run(
             "t",
+            Deadline::after(policy.deadline),
             |_| {
                 calls.set(calls.get() + 1);
                 Ok(response(503, Some("30")))
@@ -262,6 +291,24 @@ mod tests {
             "a 30 s Retry-After does not fit a 50 ms deadline"
         );
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_deadline_already_passed_makes_no_attempt() {
+        let calls = Cell::new(0);
+        let out = fast().run(
+            "t",
+            Deadline::after(Duration::ZERO),
+            |_| {
+                calls.set(calls.get() + 1);
+                Ok(response(200, None))
+            },
+            |o| judge_exchange(o, true),
+        );
+        assert_eq!(out.unwrap_err().kind(), ErrorKind::Timeout);
+        assert_eq!(calls.get(), 0);
+        // And a deadline too far for the clock is no panic.
+        assert!(Deadline::after(Duration::MAX).left() > Duration::from_secs(3600));
     }
 
     #[test]

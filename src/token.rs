@@ -9,6 +9,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Lifetime assumed when the answer has neither `expires_in` nor a JWT `exp` claim.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
@@ -89,12 +90,46 @@ impl Token {
     }
 }
 
-/// A token request, ready to send.
-#[derive(Debug)]
+/// A token request, ready to send. Its headers and body (which carry the client secret, plainly
+/// or in Base64) are wiped when it is dropped, and `Debug` shows neither.
 pub struct TokenRequest {
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name.eq_ignore_ascii_case("authorization") {
+                    "<redacted>"
+                } else {
+                    value.as_str()
+                };
+                (*name, shown)
+            })
+            .collect();
+        f.debug_struct("TokenRequest")
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field(
+                "body",
+                &format_args!("<{} bytes redacted>", self.body.len()),
+            )
+            .finish()
+    }
+}
+
+impl Drop for TokenRequest {
+    fn drop(&mut self) {
+        for (_, value) in &mut self.headers {
+            value.zeroize();
+        }
+        self.body.zeroize();
+    }
 }
 
 /// Builds the token request for the credentials' `token_params` and `client_auth`: by default
@@ -119,7 +154,10 @@ pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
         ClientAuth::Basic => headers.push(("Authorization", basic(&creds.client_id, secret))),
         ClientAuth::BasicUrlencoded => headers.push((
             "Authorization",
-            basic(&form::encode(&creds.client_id), &form::encode(secret)),
+            basic(
+                &form::encode(&creds.client_id),
+                &Zeroizing::new(form::encode(secret)),
+            ),
         )),
         ClientAuth::Post => {
             body_pairs.push(("client_id", &creds.client_id));
@@ -139,8 +177,27 @@ pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
     }
 }
 
+/// `Basic base64(id:secret)`, built in buffers of the exact size, the plain one wiped.
 fn basic(id: &str, secret: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    let mut plain = Zeroizing::new(Vec::with_capacity(id.len() + 1 + secret.len()));
+    plain.extend_from_slice(id.as_bytes());
+    plain.push(b':');
+    plain.extend_from_slice(secret.as_bytes());
+    let encoded_len = base64::encoded_len(plain.len(), true).unwrap_or(0);
+    let mut out = String::with_capacity("Basic ".len() + encoded_len);
+    out.push_str("Basic ");
+    STANDARD.encode_string(&*plain, &mut out);
+    out
+}
+
+/// Overwrites every string in `value` (a token answer holds the token).
+fn wipe_json(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        Value::Object(map) => map.values_mut().for_each(wipe_json),
+        _ => {}
+    }
 }
 
 /// Reads the token endpoint's answer. `sent` is when the request went out: expiry counts from
@@ -152,9 +209,23 @@ pub fn parse_response(
     margin: Duration,
     scrub: &dyn Fn(&str) -> String,
 ) -> Result<Token> {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let mut json: Option<Value> = serde_json::from_slice(body).ok();
+    let result = read_answer(status, json.as_ref(), sent, margin, scrub);
+    if let Some(json) = json.as_mut() {
+        wipe_json(json);
+    }
+    result
+}
+
+fn read_answer(
+    status: u16,
+    json: Option<&Value>,
+    sent: Moment,
+    margin: Duration,
+    scrub: &dyn Fn(&str) -> String,
+) -> Result<Token> {
     if !(200..300).contains(&status) {
-        return Err(endpoint_error(status, json.as_ref(), scrub));
+        return Err(endpoint_error(status, json, scrub));
     }
     let protocol = |what: &str| {
         Error::new(
@@ -164,7 +235,6 @@ pub fn parse_response(
         .with_http_status(status)
     };
     let object = json
-        .as_ref()
         .and_then(Value::as_object)
         .ok_or_else(|| protocol("the body is not a JSON object"))?;
     let access_token = match object.get("access_token") {
@@ -389,6 +459,59 @@ mod tests {
                 None
             )
         );
+    }
+
+    fn creds(pairs: &[(&str, &str)]) -> Credentials {
+        let mut b = Credentials::builder();
+        b.set("client_id", "ID").unwrap();
+        b.set("client_secret", "S3cr3t;# x").unwrap();
+        for (k, v) in pairs {
+            b.set(k, v).unwrap();
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn debug_of_a_token_request_shows_no_secret_in_any_form() {
+        for auth in ["basic", "basic_urlencoded", "post"] {
+            let request = build_request(&creds(&[("client_auth", auth)]), Some("s"));
+            let shown = format!("{request:?}");
+            for form in [
+                "S3cr3t",
+                &STANDARD.encode("ID:S3cr3t;# x"),
+                &STANDARD.encode("ID:S3cr3t%3B%23+x"),
+            ] {
+                assert!(!shown.contains(form), "{auth}: {shown}");
+            }
+            assert!(shown.contains("<redacted>") || auth == "post", "{shown}");
+            assert!(shown.contains("bytes redacted"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn grant_parameters_follow_a_query_of_the_token_url() {
+        let c = creds(&[("auth_endpoint", "http://127.0.0.1:1?tenant=acme")]);
+        assert_eq!(
+            build_request(&c, Some("a b")).url,
+            "http://127.0.0.1:1/oauth2/token?tenant=acme&grant_type=client_credentials&scope=a+b"
+        );
+        let c = creds(&[
+            ("auth_endpoint", "http://127.0.0.1:1/t?tenant=acme"),
+            ("token_params", "body"),
+        ]);
+        let request = build_request(&c, None);
+        assert_eq!(request.url, "http://127.0.0.1:1/t?tenant=acme");
+        assert_eq!(request.body, b"grant_type=client_credentials");
+    }
+
+    #[test]
+    fn the_basic_header_is_exact() {
+        assert_eq!(
+            basic("CLIENT_ID", "CLIENT_SECRET"),
+            "Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ="
+        );
+        let header = basic("a", "b");
+        assert_eq!(header.capacity(), header.len());
     }
 
     #[test]

@@ -73,9 +73,19 @@ impl TokenCopy {
                 _ if !fresh => None,
                 None => Some(Err(len)),
                 Some(dest) => {
-                    for (chunk, word) in dest.chunks_mut(WORD).zip(self.words.iter()) {
+                    // Whole words as fixed-size copies (a move each, no memmove call), then the
+                    // last bytes one by one.
+                    let mut chunks = dest.chunks_exact_mut(WORD);
+                    let mut words = self.words.iter();
+                    for (chunk, word) in chunks.by_ref().zip(words.by_ref()) {
+                        chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_ne_bytes());
+                    }
+                    let tail = chunks.into_remainder();
+                    if let (false, Some(word)) = (tail.is_empty(), words.next()) {
                         let bytes = word.load(Ordering::Relaxed).to_ne_bytes();
-                        chunk.copy_from_slice(&bytes[..chunk.len()]);
+                        for (d, s) in tail.iter_mut().zip(bytes) {
+                            *d = s;
+                        }
                     }
                     Some(Ok(len))
                 }

@@ -4,14 +4,16 @@
 //! [`crate::token_endpoint::TokenEndpoint`].
 
 use crate::error::Result;
+use crate::retry::Deadline;
 use crate::token::Token;
 use std::fmt::Debug;
 
 pub trait TokenSource: Send + Sync + Debug {
-    /// A token for `scope` that is fresh now: one this source keeps, or a new one.
-    fn fetch(&self, scope: &str) -> Result<Token>;
+    /// A token for `scope` that is fresh now: one this source keeps, or a new one; given up
+    /// (a timeout error) when `deadline` passes, lock waits included.
+    fn fetch(&self, scope: &str, deadline: Deadline) -> Result<Token>;
 
     /// The API refused `token` (401): forget it wherever it is kept, so that the next fetch
-    /// gets another.
-    fn reject(&self, _scope: &str, _token: &Token) {}
+    /// gets another; any wait for a lock ends by `deadline`.
+    fn reject(&self, _scope: &str, _token: &Token, _deadline: Deadline) {}
 }

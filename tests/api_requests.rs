@@ -177,3 +177,16 @@ fn refused_connection_is_a_transport_error_without_secrets() {
     );
     assert!(!e.message().contains("CLIENT_SECRET") && !e.message().contains("API_KEY"));
 }
+
+#[test]
+fn a_relative_path_whose_query_holds_a_url_is_relative() {
+    let server = server();
+    let client = Client::new(credentials_for(&server)).unwrap();
+    let response = client
+        .request("GET", "/documents?next=http://example.com/", &[], b"")
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let echo: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(echo["path"], "/v1/documents");
+    assert_eq!(echo["query"], "next=http://example.com/");
+}

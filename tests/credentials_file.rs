@@ -227,3 +227,31 @@ fn file_and_profile_from_the_environment_then_the_default_path() {
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_credentials_file_is_refused_at_once() {
+    let dir = TempDir::new("cf-fifo");
+    let fifo = dir.0.join("credentials.cfg");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    // On a FIFO with no writer, a blocking open never returns: run it where a hang is seen.
+    std::thread::spawn(move || {
+        let _ = tx.send(from_file(&path, None).map(drop));
+    });
+    let e = rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("reading a FIFO as the credentials file returns at once")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    assert!(
+        e.message().contains("not a regular file"),
+        "{}",
+        e.message()
+    );
+}

@@ -397,3 +397,385 @@ fn plain_redis_to_another_host_is_refused() {
     assert!(b.build().is_ok());
     assert!(!format!("{:?}", b.build().unwrap()).contains("hunter2"));
 }
+
+/// Waits for `child` at most `limit`; kills it and fails when it takes longer.
+fn wait_at_most(mut child: Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the process hung for more than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn a_fifo_planted_as_the_entry_or_the_lock_does_not_hang_the_call() {
+    let server = server();
+    let home = cached_home(&server.base_url(), "");
+    let first = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let entry = entry_files(&home.0.join("cache"))[0].clone();
+    std::fs::remove_file(&entry).unwrap();
+    mkfifo(&entry);
+    let out = wait_at_most(
+        lucid_in(&home.0, &["token"])
+            .env("LUCIDAUTH_LOG", "warn")
+            .spawn()
+            .unwrap(),
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).starts_with("tok-"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a regular file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The lock file as a FIFO: the cache is bypassed, the call goes on.
+    let lock = entry.with_extension("lock");
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    mkfifo(&lock);
+    let out = wait_at_most(
+        lucid_in(&home.0, &["token"]).spawn().unwrap(),
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn links_planted_in_the_cache_are_not_followed() {
+    let server = server();
+    let home = cached_home(&server.base_url(), "");
+    let first = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let dir = home.0.join("cache");
+    let entry = entry_files(&dir)[0].clone();
+    let name = entry.file_stem().unwrap().to_string_lossy().to_string();
+
+    // An entry that is a link to a valid entry elsewhere is not read.
+    let elsewhere = home.0.join("elsewhere.json");
+    std::fs::rename(&entry, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &entry).unwrap();
+    let out = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "the linked entry was not trusted"
+    );
+    assert!(
+        !std::fs::symlink_metadata(&entry)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced by a file of the cache's own"
+    );
+
+    // Links planted where a temporary file could be made (the old name: <entry>.<pid>.tmp)
+    // never lead a write out of the directory.
+    std::fs::remove_file(&entry).unwrap();
+    let victim = home.0.join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(
+        &victim,
+        dir.join(format!("{name}.{}.tmp", std::process::id())),
+    )
+    .unwrap();
+    let creds = lucidauth::from_file(&home.0.join(".lucidtech/credentials.cfg"), None).unwrap();
+    let client = lucidauth::Client::new(creds).unwrap();
+    client.access_token(None).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(std::fs::symlink_metadata(&entry).unwrap().is_file());
+    let temps: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".tmp") && !n.contains(&format!(".{}.", std::process::id())))
+        .collect();
+    assert!(temps.is_empty(), "no temporary file left behind: {temps:?}");
+}
+
+#[test]
+fn a_cache_directory_of_another_user_is_not_used() {
+    if unsafe_free_euid() != 0 {
+        println!("skipped: needs root to give the directory to another user");
+        return;
+    }
+    let server = server();
+    let home = cached_home(&server.base_url(), "");
+    let dir = home.0.join("cache");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+    let out = lucid_in(&home.0, &["token"])
+        .env("LUCIDAUTH_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("tok-"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("belongs to user 65534"), "{stderr}");
+    assert!(
+        std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "nothing written in the other user's directory"
+    );
+    // A link to it, made by this user, is refused as well.
+    let link = home.0.join("link");
+    std::os::unix::fs::symlink(&dir, &link).unwrap();
+    let home2 = cached_home(
+        &server.base_url(),
+        &format!("cache_dir = {}\n", link.display()),
+    );
+    let out = lucid_in(&home2.0, &["token"])
+        .env("LUCIDAUTH_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to user 65534"));
+    assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
+}
+
+/// The effective uid, read as the owner of a file this process creates.
+fn unsafe_free_euid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let dir = TempDir::new("euid");
+    let probe = dir.write("probe", "");
+    std::fs::metadata(probe).unwrap().uid()
+}
+
+#[test]
+fn a_wrong_secret_gets_no_token_from_the_disk_cache() {
+    let server = server();
+    let home = cached_home(&server.base_url(), "");
+    let first = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let wrong = cached_home(
+        &server.base_url(),
+        &format!("cache_dir = {}\n", home.0.join("cache").display()),
+    );
+    let cfg = wrong.0.join(".lucidtech/credentials.cfg");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("client_secret = CLIENT_SECRET", "client_secret = WRONG"),
+    )
+    .unwrap();
+    let out = lucid_in(&wrong.0, &["token"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LUCID_STATUS_CREDENTIALS_REJECTED"));
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "the wrong secret went to the server"
+    );
+    // The right one still shares the entry.
+    let again = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(stdout(&again), stdout(&first));
+    assert_eq!(server.token_requests(), 2);
+}
+
+#[test]
+fn redis_entries_are_authenticated_and_capped() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let server = server();
+    let home = redis_home(&server, &redis.url());
+    let first = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+
+    // A wrong secret is not handed the shared token.
+    let wrong = redis_home(&server, &redis.url());
+    let cfg = wrong.0.join(".lucidtech/credentials.cfg");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("client_secret = CLIENT_SECRET", "client_secret = WRONG"),
+    )
+    .unwrap();
+    let out = lucid_in(&wrong.0, &["token"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(server.token_requests(), 2);
+
+    // A huge value is not read, only recognised as not ours.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("lucidauth:token:*")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(keys.len(), 1);
+    let huge = vec![b'x'; 8 * 1024 * 1024];
+    redis::cmd("SET")
+        .arg(&keys[0])
+        .arg(huge)
+        .query::<()>(&mut c)
+        .unwrap();
+    let out = lucid_in(&home.0, &["token"])
+        .env("LUCIDAUTH_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is larger than 65536 bytes; it will be replaced"),
+        "{stderr}"
+    );
+    assert_eq!(server.token_requests(), 3);
+    let len: u64 = redis::cmd("STRLEN").arg(&keys[0]).query(&mut c).unwrap();
+    assert!(len < 65536, "the entry was replaced");
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, as PEM files in `dir`: (ca, cert, key).
+fn tls_files(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    (
+        dir.write("ca.pem", &ca_cert.pem()),
+        dir.write("redis.crt", &leaf.pem()),
+        dir.write("redis.key", &leaf_key.serialize_pem()),
+    )
+}
+
+#[test]
+fn a_tls_redis_with_a_private_ca_and_a_password_is_shared() {
+    let tls_dir = TempDir::new("redis-tls");
+    let (ca, cert, key) = tls_files(&tls_dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let spawned = Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--tls-auth-clients",
+            "no",
+        ])
+        .args(["--requirepass", "s3cret-pw"])
+        .arg("--tls-cert-file")
+        .arg(&cert)
+        .arg("--tls-key-file")
+        .arg(&key)
+        .arg("--tls-ca-cert-file")
+        .arg(&ca)
+        .arg("--dir")
+        .arg(&tls_dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = spawned else {
+        println!("skipped: redis-server not found");
+        return;
+    };
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(_)) = child.try_wait() {
+            let out = child.wait_with_output().unwrap();
+            println!(
+                "skipped: redis-server does not run with TLS here: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "redis-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let server = server();
+    let url = format!("rediss://:s3cret-pw@127.0.0.1:{port}/0");
+    let extra = format!("cache_url = {url}\nca_file = {}\n", ca.display());
+    let (a, b) = (
+        cached_home(&server.base_url(), &extra),
+        cached_home(&server.base_url(), &extra),
+    );
+    let outputs = vec![
+        lucid_in(&a.0, &["token"])
+            .env("LUCIDAUTH_LOG", "warn")
+            .output()
+            .unwrap(),
+        lucid_in(&b.0, &["token"])
+            .env("LUCIDAUTH_LOG", "warn")
+            .output()
+            .unwrap(),
+    ];
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_all_succeeded(&outputs);
+    for o in &outputs {
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("shared token cache"), "{stderr}");
+        assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+    }
+    assert_eq!(stdout(&outputs[0]), stdout(&outputs[1]));
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "one token for both, through the TLS Redis"
+    );
+}
+
+#[test]
+fn an_entry_expiring_at_the_end_of_time_is_no_panic() {
+    let server = server();
+    let home = cached_home(&server.base_url(), "");
+    let first = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let entry = entry_files(&home.0.join("cache"))[0].clone();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&entry).unwrap()).unwrap();
+    json["expires_at_ms"] = serde_json::json!(u64::MAX);
+    json["lifetime_ms"] = serde_json::json!(u64::MAX);
+    std::fs::write(&entry, json.to_string()).unwrap();
+    let out = lucid_in(&home.0, &["token"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).starts_with("tok-"));
+}

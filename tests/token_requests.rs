@@ -265,3 +265,121 @@ fn access_token_for_another_scope_is_cached_apart() {
         ]
     );
 }
+
+/// A token endpoint that answers every request with a 400 whose `error_description` is the
+/// request itself, head and body, as a careless server might.
+fn echoing_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if data.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => data.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = serde_json::json!({
+                "error": "invalid_request",
+                "error_description": String::from_utf8_lossy(&data),
+            })
+            .to_string();
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn an_echoed_secret_is_redacted_in_every_encoding_for_every_client_auth() {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let url = echoing_server();
+    let (id, secret) = ("my id", "S3cr3t;# x~é");
+    let forms = [
+        secret.to_string(),
+        "S3cr3t%3B%23+x%7E%C3%A9".to_string(), // form-encoded, as in a post body
+        "S3cr3t%3B%23%20x%7E%C3%A9".to_string(), // the same with %20
+        "S3cr3t%3B%23%20x~%C3%A9".to_string(), // percent-encoded (RFC 3986)
+        STANDARD.encode(format!("{id}:{secret}")),
+        STANDARD.encode("my+id:S3cr3t%3B%23+x%7E%C3%A9"),
+    ];
+    for auth in ["basic", "basic_urlencoded", "post"] {
+        for params in ["query", "body"] {
+            let mut b = lucidauth::CredentialsBuilder::new();
+            b.set("client_id", id).unwrap();
+            b.set("client_secret", secret).unwrap();
+            b.set("auth_endpoint", &url).unwrap();
+            b.set("api_endpoint", &url).unwrap();
+            b.set("client_auth", auth).unwrap();
+            b.set("token_params", params).unwrap();
+            let e = Client::new(b.build().unwrap())
+                .unwrap()
+                .access_token(None)
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::CredentialsRejected);
+            let description = e.oauth_error_description().unwrap_or_default();
+            assert!(
+                description.contains("POST /oauth2/token"),
+                "the server echoed the request: {description}"
+            );
+            for form in &forms {
+                assert!(
+                    !e.message().contains(form.as_str()) && !description.contains(form.as_str()),
+                    "{auth}/{params}: '{form}' in {description}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_auth_endpoint_with_a_query_keeps_it_after_the_token_path() {
+    let server = server();
+    let mut b = builder_for(&server);
+    b.set(
+        "auth_endpoint",
+        &format!("{}?tenant=acme", server.base_url()),
+    )
+    .unwrap();
+    b.set("scope", "a b").unwrap();
+    fetch_once(&b);
+    let r = only_token_request(&server);
+    assert_eq!(r.path, "/oauth2/token");
+    assert_eq!(
+        r.query,
+        "tenant=acme&grant_type=client_credentials&scope=a+b"
+    );
+
+    let mut b = builder_for(&server);
+    let e = b
+        .set(
+            "auth_endpoint",
+            &format!("{}/oauth2/token#x", server.base_url()),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.message().contains("fragment"), "{}", e.message());
+}

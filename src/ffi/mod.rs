@@ -9,6 +9,7 @@ mod client;
 mod credentials;
 mod error;
 mod log;
+pub(crate) mod os;
 mod response;
 mod status;
 mod strings;

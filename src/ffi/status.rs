@@ -27,7 +27,7 @@ pub enum LucidStatus {
     InsecureUrl = 6,
     /// The connection failed (name lookup, refused, reset, TLS verification).
     Transport = 7,
-    /// An exchange exceeded the timeout.
+    /// An exchange exceeded the timeout, or the call its `retry_deadline`.
     Timeout = 8,
     /// The token endpoint rejected the client (HTTP 400 or 401); not retried.
     CredentialsRejected = 9,
