@@ -12,6 +12,7 @@ use crate::redis_cache::RedisStore;
 use crate::response::Response;
 use crate::retry::{judge_exchange, Deadline};
 use crate::shared_cache::{SharedCache, Store};
+use crate::stats::{Counters, Stats};
 use crate::token::Token;
 use crate::token_endpoint::TokenEndpoint;
 use crate::token_source::TokenSource;
@@ -38,6 +39,7 @@ pub struct Client {
     /// The token pipeline's front: memory, then the shared cache (when configured), then the
     /// token endpoint.
     tokens: TokenCache,
+    counters: Arc<Counters>,
 }
 
 impl Client {
@@ -49,13 +51,20 @@ impl Client {
     pub fn with_clock(creds: Credentials, clock: Arc<dyn Clock>) -> Result<Self> {
         let creds = Arc::new(creds);
         let transport = Arc::new(Transport::new(&creds)?);
-        let endpoint = TokenEndpoint::new(creds.clone(), transport.clone(), clock.clone());
+        let counters = Arc::new(Counters::default());
+        let endpoint = TokenEndpoint::new(
+            creds.clone(),
+            transport.clone(),
+            clock.clone(),
+            counters.clone(),
+        );
         let source: Box<dyn TokenSource> = match shared_store(&creds)? {
             Some(store) => Box::new(SharedCache::new(
                 store,
                 Box::new(endpoint),
                 &creds,
                 clock.clone(),
+                counters.clone(),
             )),
             None => Box::new(endpoint),
         };
@@ -67,7 +76,9 @@ impl Client {
                 clock,
                 creds.refresh_ahead,
                 creds.timeout,
+                counters.clone(),
             ),
+            counters,
             creds,
             transport,
         })
@@ -76,7 +87,20 @@ impl Client {
     /// A fresh access token for `scope`: `None` is the configured scope, `Some("")` asks for none.
     /// The whole call (waits for locks, the fetch and its retries) ends within `retry_deadline`.
     pub fn access_token(&self, scope: Option<&str>) -> Result<Arc<Token>> {
-        self.tokens.get(self.scope(scope), self.deadline())
+        self.noted(self.tokens.get(self.scope(scope), self.deadline()))
+    }
+
+    /// A snapshot of what this client has done with its tokens, and of the tokens it holds.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot(self.tokens.scope_stats())
+    }
+
+    /// Remembers the kind of an error the caller gets, for [`Client::stats`].
+    fn noted<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            self.counters.failed(e.kind());
+        }
+        result
     }
 
     /// The deadline of a call that starts now.
@@ -95,7 +119,8 @@ impl Client {
         if let Some(r) = self.tokens.read(scope, &mut f) {
             return Ok(r);
         }
-        self.tokens.get(scope, self.deadline()).map(|t| f(&t))
+        self.noted(self.tokens.get(scope, self.deadline()))
+            .map(|t| f(&t))
     }
 
     /// Copies a fresh access token for `scope` (as `access_token`) into `out`: `Ok(len)` when
@@ -130,6 +155,16 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Response> {
+        self.noted(self.send_request(method, path, headers, body))
+    }
+
+    fn send_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Response> {
         let url = endpoint::join(&self.creds.api_endpoint, path)?;
         for (name, _) in headers {
             if RESERVED_HEADERS
@@ -152,6 +187,7 @@ impl Client {
             "{method} {}: 401, fetching a new token and sending once more",
             without_query(path)
         ));
+        Counters::add(&self.counters.refetches_after_401, 1);
         self.tokens.reject(self.scope(None), &token, deadline);
         let token = self.tokens.get(self.scope(None), deadline)?;
         self.send_api(method, &url, headers, body, &token, deadline)
@@ -174,10 +210,12 @@ impl Client {
         headers.push(("Authorization", &bearer));
         headers.extend_from_slice(extra);
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
+        let mut attempts = 0u64;
         let raw = self.creds.retry.run(
             &format!("{method} {}", without_query(url)),
             deadline,
             |time_left| {
+                attempts += 1;
                 self.transport.send(&Exchange {
                     method,
                     url,
@@ -188,7 +226,9 @@ impl Client {
                 })
             },
             |outcome| judge_exchange(outcome, idempotent),
-        )?;
+        );
+        Counters::add(&self.counters.retries, attempts.saturating_sub(1));
+        let raw = raw?;
         Ok(Response {
             status: raw.status,
             headers: raw.headers,

@@ -22,6 +22,7 @@ mod response;
 mod retry;
 mod secret;
 mod shared_cache;
+mod stats;
 pub mod token;
 mod token_copy;
 mod token_endpoint;
@@ -39,6 +40,7 @@ pub use keys::{DefaultValue, KeySpec, Kind, KEYS, MAX_SECONDS};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use stats::{Origin, ScopeStats, Stats};
 pub use token::Token;
 pub use transport::{MAX_TOKEN_RESPONSE, USER_AGENT};
 

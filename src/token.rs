@@ -5,6 +5,7 @@ use crate::credentials::{ClientAuth, Credentials, TokenParams};
 use crate::error::{Error, ErrorKind, Result};
 use crate::form;
 use crate::secret::Secret;
+use crate::stats::Origin;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
@@ -24,6 +25,7 @@ pub struct Token {
     /// Monotonic nanoseconds: from here on the token is renewed.
     stale_at: u64,
     expires_at: Moment,
+    origin: Origin,
 }
 
 /// Whether `value` can be a token: non-empty, only visible ASCII (0x21..=0x7e), so that it fits an
@@ -56,7 +58,19 @@ impl Token {
             lifetime,
             stale_at: expires_at.mono.saturating_sub(nanos(margin)),
             expires_at,
+            origin: Origin::TokenEndpoint,
         })
+    }
+
+    /// The token, marked as coming from `origin`.
+    pub fn from_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// Where the token came from.
+    pub fn origin(&self) -> Origin {
+        self.origin
     }
 
     /// The token itself, for an `Authorization: Bearer` header.

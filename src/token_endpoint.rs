@@ -9,6 +9,7 @@ use crate::form;
 use crate::log;
 use crate::retry::{judge_exchange, Deadline};
 use crate::secret::Secret;
+use crate::stats::Counters;
 use crate::token::{self, Token};
 use crate::token_source::TokenSource;
 use crate::transport::{Exchange, Transport, MAX_TOKEN_RESPONSE};
@@ -23,14 +24,21 @@ pub struct TokenEndpoint {
     creds: Arc<Credentials>,
     transport: Arc<Transport>,
     clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
 }
 
 impl TokenEndpoint {
-    pub fn new(creds: Arc<Credentials>, transport: Arc<Transport>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        creds: Arc<Credentials>,
+        transport: Arc<Transport>,
+        clock: Arc<dyn Clock>,
+        counters: Arc<Counters>,
+    ) -> Self {
         TokenEndpoint {
             creds,
             transport,
             clock,
+            counters,
         }
     }
 
@@ -131,13 +139,15 @@ impl TokenSource for TokenEndpoint {
         let what = format!("token request to {}", without_query(&request.url));
         let started = Instant::now();
         let mut sent = self.clock.moment();
-        let mut raw = self
+        let mut attempts = 0u64;
+        let raw = self
             .creds
             .retry
             .run(
                 &what,
                 deadline,
                 |time_left| {
+                    attempts += 1;
                     sent = self.clock.moment();
                     self.transport.send(&Exchange {
                         method: "POST",
@@ -150,7 +160,15 @@ impl TokenSource for TokenEndpoint {
                 },
                 |outcome| judge_exchange(outcome, true),
             )
-            .map_err(|e| e.context("token request"))?;
+            .map_err(|e| e.context("token request"));
+        Counters::add(&self.counters.retries, attempts.saturating_sub(1));
+        let mut raw = match raw {
+            Ok(raw) => raw,
+            Err(e) => {
+                Counters::add(&self.counters.fetches_failed, 1);
+                return Err(e);
+            }
+        };
         let result = token::parse_response(
             raw.status,
             &raw.body,
@@ -166,6 +184,15 @@ impl TokenSource for TokenEndpoint {
             started.elapsed().as_millis(),
             if result.is_ok() { "" } else { " (failed)" }
         ));
+        if result.is_ok() {
+            Counters::add(&self.counters.fetches_ok, 1);
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.counters
+                .last_fetch_latency_ms
+                .store(ms, std::sync::atomic::Ordering::Relaxed);
+        } else {
+            Counters::add(&self.counters.fetches_failed, 1);
+        }
         result
     }
 }

@@ -17,7 +17,7 @@ use std::os::raw::c_char;
 /// freed with `lucid_client_free`. Safe to use from many threads at once; share one per process
 /// (per credentials) so that all threads share its tokens.
 pub struct LucidClient {
-    inner: Client,
+    pub(crate) inner: Client,
 }
 
 /// A client for `credentials` (copied: they may be freed right after).
