@@ -67,27 +67,39 @@ pub fn origin_of(url: &str) -> Result<Origin> {
     })
 }
 
-/// The token URL for an `auth_endpoint` given as a host, an origin, or a full URL.
+/// The token URL for an `auth_endpoint`:
+/// - a host without a scheme (`auth.lucidtech.ai`) or an origin (`https://host[:port]`) gets
+///   [`TOKEN_PATH`];
+/// - a host with a path prefix and no scheme (`auth.lucidtech.ai/oauth2`), as the official SDKs
+///   write it, gets `/token` appended to the path, as the SDKs do (`https://{auth_endpoint}/token`);
+///   a path that already ends in `/token` is kept, so that files written for earlier versions of
+///   this library keep working;
+/// - an `http(s)://` URL with a path (Lucidworks) is used as it is.
 pub fn token_url(auth_endpoint: &str) -> Result<String> {
     let value = auth_endpoint.trim();
     if value.is_empty() {
         return Err(invalid("auth_endpoint is empty".to_string()));
     }
-    let url = if value.contains("://") {
-        value.to_string()
-    } else {
+    let scheme_less = !value.contains("://");
+    let url = if scheme_less {
         format!("https://{value}")
+    } else {
+        value.to_string()
     };
     origin_of(&url)?;
     let uri: Uri = url
         .parse()
         .map_err(|_| invalid(format!("'{value}' is not a valid URL")))?;
-    let has_path = uri.path() != "/" && !uri.path().is_empty();
-    if has_path {
-        Ok(url)
-    } else {
-        Ok(format!("{}{TOKEN_PATH}", url.trim_end_matches('/')))
+    let path = uri.path().trim_end_matches('/');
+    if path.is_empty() {
+        return Ok(format!("{}{TOKEN_PATH}", url.trim_end_matches('/')));
     }
+    if !scheme_less || path.ends_with("/token") {
+        return Ok(url);
+    }
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    let (base, rest) = url.split_at(cut);
+    Ok(format!("{}/token{rest}", base.trim_end_matches('/')))
 }
 
 /// A validated API base URL, without a trailing slash.
@@ -163,6 +175,25 @@ mod tests {
         assert_eq!(
             token_url("http://127.0.0.1:8080/").unwrap(),
             "http://127.0.0.1:8080/oauth2/token"
+        );
+        // The official SDKs' form: a host and a path prefix, to which they add /token.
+        assert_eq!(
+            token_url("auth.lucidtech.ai/oauth2").unwrap(),
+            "https://auth.lucidtech.ai/oauth2/token"
+        );
+        assert_eq!(
+            token_url("127.0.0.1:8443/prefix/").unwrap(),
+            "https://127.0.0.1:8443/prefix/token"
+        );
+        assert_eq!(
+            token_url("auth.lucidtech.ai/oauth2/token").unwrap(),
+            "https://auth.lucidtech.ai/oauth2/token",
+            "a path already ending in /token is kept"
+        );
+        assert_eq!(
+            token_url("https://auth.lucidtech.ai/oauth2").unwrap(),
+            "https://auth.lucidtech.ai/oauth2",
+            "with a scheme, a path is the token URL itself"
         );
         let lw = "https://identity.lucidworks.com/oauth2/abc123/v1/token";
         assert_eq!(token_url(lw).unwrap(), lw);

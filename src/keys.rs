@@ -91,7 +91,7 @@ pub const KEYS: &[KeySpec] = &[
         doc: "sent as `x-api-key` on API calls" },
     KeySpec { name: "auth_endpoint", kind: Kind::Checked(check_auth_endpoint),
         default: DefaultValue::Value("auth.lucidtech.ai"), secret: false,
-        doc: "a host, an origin (`https://host[:port]`, gets `/oauth2/token`) or a full token URL (kept as it is)" },
+        doc: "a host or an origin (`https://host[:port]`): gets `/oauth2/token`; a host with a path prefix and no scheme, as the official SDKs write it (`auth.lucidtech.ai/oauth2`): gets `/token` appended; an `https://` URL with a path: kept as it is" },
     KeySpec { name: "api_endpoint", kind: Kind::Checked(check_api_endpoint),
         default: DefaultValue::Value("https://api.lucidtech.ai/v1"), secret: false,
         doc: "base URL; request paths are joined to it" },
