@@ -111,7 +111,10 @@ pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
         ClientAuth::Basic => headers.push(("Authorization", basic(&creds.client_id, secret))),
         ClientAuth::BasicUrlencoded => headers.push((
             "Authorization",
-            basic(&form::encode(&creds.client_id), &form::encode(secret)),
+            basic(
+                &form::encode_basic(&creds.client_id),
+                &form::encode_basic(secret),
+            ),
         )),
         ClientAuth::Post => {
             body_pairs.push(("client_id", &creds.client_id));
