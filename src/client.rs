@@ -1,5 +1,6 @@
 //! A client: credentials, one HTTP agent and the token pipeline it composes (memory, then the
-//! shared cache when configured, then the token endpoint). Safe to share between threads.
+//! pre-issued `access_token` when given, then the shared cache when configured, then the token
+//! endpoint when there are client credentials). Safe to share between threads.
 
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
@@ -8,6 +9,7 @@ use crate::disk_cache::DiskStore;
 use crate::endpoint::{self, without_query};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
+use crate::preissued::PreIssued;
 use crate::redis_cache::RedisStore;
 use crate::response::Response;
 use crate::retry::judge_exchange;
@@ -49,17 +51,37 @@ impl Client {
     pub fn with_clock(creds: Credentials, clock: Arc<dyn Clock>) -> Result<Self> {
         let creds = Arc::new(creds);
         let transport = Arc::new(Transport::new(&creds)?);
-        let endpoint = TokenEndpoint::new(creds.clone(), transport.clone(), clock.clone());
-        let source: Box<dyn TokenSource> = match shared_store(&creds)? {
-            Some(store) => Box::new(SharedCache::new(
-                store,
-                Box::new(endpoint),
-                &creds,
+        let default_scope = creds.scope.as_deref().unwrap_or("");
+        let fetcher: Option<Box<dyn TokenSource>> = if creds.has_client_credentials() {
+            let endpoint = TokenEndpoint::new(creds.clone(), transport.clone(), clock.clone());
+            Some(match shared_store(&creds)? {
+                Some(store) => Box::new(SharedCache::new(
+                    store,
+                    Box::new(endpoint),
+                    &creds,
+                    clock.clone(),
+                )),
+                None => Box::new(endpoint),
+            })
+        } else {
+            None
+        };
+        let source: Box<dyn TokenSource> = match (&creds.access_token, fetcher) {
+            (Some(token), next) => Box::new(PreIssued::new(
+                token.clone(),
+                default_scope,
+                creds.refresh_margin,
+                next,
                 clock.clone(),
             )),
-            None => Box::new(endpoint),
+            (None, Some(fetcher)) => fetcher,
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "neither client credentials nor an access_token",
+                ))
+            }
         };
-        let default_scope = creds.scope.as_deref().unwrap_or("");
         Ok(Client {
             tokens: TokenCache::new(default_scope, source, clock),
             creds,

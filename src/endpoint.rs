@@ -8,6 +8,23 @@ use ureq::http::Uri;
 /// The path a bare host or origin gets as its token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/token";
 
+/// The `audience` the cradl SDK sends to its Kinde token endpoints.
+pub const CRADL_AUDIENCE: &str = "https://api.cradl.ai/v1";
+
+/// Whether `token_url` is one of the token endpoints for which the cradl SDK uses its Kinde
+/// flow (`auth.cradl.ai`, `auth.lucidtech.io`, a `kinde.com` host). The SDK looks for these
+/// names anywhere in `auth_endpoint`; here only the host counts.
+pub fn is_kinde_token_url(token_url: &str) -> bool {
+    let Ok(origin) = origin_of(token_url) else {
+        return false;
+    };
+    let host = origin.host.trim_end_matches('.');
+    host == "auth.cradl.ai"
+        || host == "auth.lucidtech.io"
+        || host == "kinde.com"
+        || host.ends_with(".kinde.com")
+}
+
 /// Scheme, host and port of a URL: where a request really goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {

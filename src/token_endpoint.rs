@@ -6,7 +6,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::without_query;
 use crate::error::Result;
 use crate::log;
-use crate::retry::judge_exchange;
+use crate::retry::{judge_exchange, Verdict};
 use crate::token::{self, Token};
 use crate::token_source::TokenSource;
 use crate::transport::{Exchange, Transport, MAX_TOKEN_RESPONSE};
@@ -31,9 +31,16 @@ impl TokenEndpoint {
 
     /// Replaces any secret of these credentials in server-supplied text.
     fn scrub(&self, text: &str) -> String {
-        let mut out = text.replace(self.creds.client_secret.expose(), "<redacted>");
-        if let Some(key) = &self.creds.api_key {
-            out = out.replace(key.expose(), "<redacted>");
+        let mut out = text.to_string();
+        let secrets = [
+            &self.creds.client_secret,
+            &self.creds.api_key,
+            &self.creds.access_token,
+        ];
+        for secret in secrets.into_iter().flatten() {
+            if !secret.expose().is_empty() {
+                out = out.replace(secret.expose(), "<redacted>");
+            }
         }
         out
     }
@@ -66,7 +73,12 @@ impl TokenSource for TokenEndpoint {
                         time_left,
                     })
                 },
-                |outcome| judge_exchange(outcome, true),
+                |outcome| match outcome {
+                    Ok(r) if token::is_bogus_400(r.status, &r.body) => {
+                        Verdict::Retry { retry_after: None }
+                    }
+                    other => judge_exchange(other, true),
+                },
             )
             .map_err(|e| e.context("token request"))?;
         let result = token::parse_response(

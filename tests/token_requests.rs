@@ -220,7 +220,7 @@ fn body_params_with_post_auth_share_one_body() {
     let r = token_request_with(config, &[("token_params", "body"), ("client_auth", "post")]);
     assert_eq!(
         r.body,
-        b"grant_type=client_credentials&client_id=CLIENT_ID&client_secret=CLIENT_SECRET"
+        b"client_id=CLIENT_ID&client_secret=CLIENT_SECRET&grant_type=client_credentials"
     );
 }
 
