@@ -112,7 +112,8 @@ impl Client {
     /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
     /// sent once more. 429 and 503 are retried for any method; other 5xx and transport failures
     /// only for idempotent methods. `path` is joined to `api_endpoint`; an absolute URL elsewhere
-    /// is refused.
+    /// is refused. A non-empty `body` without a `Content-Type` among `headers` is sent as
+    /// `application/json`.
     pub fn request(
         &self,
         method: &str,
@@ -161,6 +162,14 @@ impl Client {
         }
         headers.push(("Authorization", &bearer));
         headers.extend_from_slice(extra);
+        // Every official SDK sends JSON with this type; an API call with a body and no type of
+        // its own gets it too.
+        let typed = extra
+            .iter()
+            .any(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"));
+        if !body.is_empty() && !typed {
+            headers.push(("Content-Type", "application/json"));
+        }
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
         let raw = self.creds.retry.run(
             &format!("{method} {}", without_query(url)),
