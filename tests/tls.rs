@@ -105,7 +105,8 @@ fn an_unknown_issuer_is_refused_and_not_retried() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{}", e.message());
     assert!(
-        e.message().contains("invalid peer certificate: UnknownIssuer"),
+        e.message()
+            .contains("invalid peer certificate: UnknownIssuer"),
         "{}",
         e.message()
     );
