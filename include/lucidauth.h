@@ -167,7 +167,8 @@ LucidStatus lucid_client_access_token_buf(const LucidClient *client,
 
 // Sends `method` (e.g. "GET") to `path` joined to the API endpoint, with `x-api-key` (when
 // set), `Authorization: Bearer <token>`, the `header_count` extra headers in `headers` (each
-// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0). Any HTTP status
+// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0); a body without a
+// `Content-Type` among `headers` goes as `application/json`, as the official SDKs send. Any HTTP status
 // is a success: read it from the response. On a 401 the token is renewed and the request sent
 // once more. On success writes a new response to `*out` (free with `lucid_response_free`).
 LucidStatus lucid_client_request(const LucidClient *client,
@@ -187,16 +188,22 @@ LucidStatus lucid_credentials_new(const char *client_id,
                                   LucidCredentials **out,
                                   LucidError **err);
 
-// Reads profile `profile` (NULL: "default") of the INI file at `path`.
+// Reads profile `profile` (NULL: "default") of the credentials file at `path`: INI
+// (`~/.lucidtech/credentials.cfg`) or the cradl SDK's JSON (`~/.cradl/credentials.json`), told
+// apart by the content (JSON starts with `{`), not the name.
 // On success writes a new object to `*out` (free with `lucid_credentials_free`).
 LucidStatus lucid_credentials_from_file(const char *path,
                                         const char *profile,
                                         LucidCredentials **out,
                                         LucidError **err);
 
-// Finds credentials as the official SDKs do: `LAS_CLIENT_ID` and `LAS_CLIENT_SECRET` (with
-// `LAS_API_KEY`, `LAS_AUTH_ENDPOINT`, `LAS_API_ENDPOINT`), else the file `LAS_CREDENTIALS_FILE`,
-// else `~/.lucidtech/credentials.cfg`; profile `profile`, else `LAS_PROFILE`, else "default".
+// Finds credentials as the official SDKs do, first found wins: `LAS_CLIENT_ID` and
+// `LAS_CLIENT_SECRET` or `LAS_ACCESS_TOKEN` (with `LAS_API_KEY`, `LAS_AUTH_ENDPOINT`,
+// `LAS_API_ENDPOINT`); `CRADL_CLIENT_ID` and `CRADL_CLIENT_SECRET` or `CRADL_ACCESS_TOKEN` (with
+// `CRADL_AUTH_ENDPOINT`, `CRADL_API_ENDPOINT`); the file `LAS_CREDENTIALS_FILE`;
+// `~/.lucidtech/credentials.cfg`; `~/.cradl/credentials.json`. Profile `profile`, else
+// `LAS_PROFILE`, else "default". An id without its secret (or the reverse) is
+// `LUCID_STATUS_CONFIG` naming the missing variable.
 // On success writes a new object to `*out` (free with `lucid_credentials_free`).
 LucidStatus lucid_credentials_discover(const char *profile,
                                        LucidCredentials **out,

@@ -1,5 +1,6 @@
 //! A client: credentials, one HTTP agent and the token pipeline it composes (memory, then the
-//! shared cache when configured, then the token endpoint). Safe to share between threads.
+//! pre-issued `access_token` when given, then the shared cache when configured, then the token
+//! endpoint when there are client credentials). Safe to share between threads.
 
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
@@ -8,6 +9,7 @@ use crate::disk_cache::DiskStore;
 use crate::endpoint::{self, without_query};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
+use crate::preissued::PreIssued;
 use crate::redis_cache::RedisStore;
 use crate::response::Response;
 use crate::retry::{judge_exchange, Deadline};
@@ -52,23 +54,43 @@ impl Client {
         let creds = Arc::new(creds);
         let transport = Arc::new(Transport::new(&creds)?);
         let counters = Arc::new(Counters::default());
-        let endpoint = TokenEndpoint::new(
-            creds.clone(),
-            transport.clone(),
-            clock.clone(),
-            counters.clone(),
-        );
-        let source: Box<dyn TokenSource> = match shared_store(&creds)? {
-            Some(store) => Box::new(SharedCache::new(
-                store,
-                Box::new(endpoint),
-                &creds,
+        let default_scope = creds.scope.as_deref().unwrap_or("");
+        let fetcher: Option<Box<dyn TokenSource>> = if creds.has_client_credentials() {
+            let endpoint = TokenEndpoint::new(
+                creds.clone(),
+                transport.clone(),
                 clock.clone(),
                 counters.clone(),
-            )),
-            None => Box::new(endpoint),
+            );
+            Some(match shared_store(&creds)? {
+                Some(store) => Box::new(SharedCache::new(
+                    store,
+                    Box::new(endpoint),
+                    &creds,
+                    clock.clone(),
+                    counters.clone(),
+                )),
+                None => Box::new(endpoint),
+            })
+        } else {
+            None
         };
-        let default_scope = creds.scope.as_deref().unwrap_or("");
+        let source: Box<dyn TokenSource> = match (&creds.access_token, fetcher) {
+            (Some(token), next) => Box::new(PreIssued::new(
+                token.clone(),
+                default_scope,
+                creds.refresh_margin,
+                next,
+                clock.clone(),
+            )),
+            (None, Some(fetcher)) => fetcher,
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "neither client credentials nor an access_token",
+                ))
+            }
+        };
         Ok(Client {
             tokens: TokenCache::new(
                 default_scope,
@@ -146,8 +168,9 @@ impl Client {
     /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
     /// sent once more. 429 and 503 are retried for any method; other 5xx and transport failures
     /// only for idempotent methods. `path` is joined to `api_endpoint`; an absolute URL elsewhere
-    /// is refused. The whole call (the token, the exchange, their retries, the refetch after a
-    /// 401) ends within `retry_deadline`.
+    /// is refused. A non-empty `body` without a `Content-Type` among `headers` is sent as
+    /// `application/json`. The whole call (the token, the exchange, their retries, the refetch
+    /// after a 401) ends within `retry_deadline`.
     pub fn request(
         &self,
         method: &str,
@@ -209,6 +232,14 @@ impl Client {
         }
         headers.push(("Authorization", &bearer));
         headers.extend_from_slice(extra);
+        // Every official SDK sends JSON with this type; an API call with a body and no type of
+        // its own gets it too.
+        let typed = extra
+            .iter()
+            .any(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"));
+        if !body.is_empty() && !typed {
+            headers.push(("Content-Type", "application/json"));
+        }
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
         let mut attempts = 0u64;
         let raw = self.creds.retry.run(

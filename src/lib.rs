@@ -17,6 +17,7 @@ mod form;
 mod ini;
 mod keys;
 pub mod log;
+mod preissued;
 mod redis_cache;
 mod response;
 mod retry;
@@ -33,7 +34,8 @@ pub use client::Client;
 pub use clock::{Clock, ManualClock, Moment, SystemClock};
 pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams};
 pub use credentials_file::{
-    default_path, discover, discover_with, from_file, from_ini_str, DEFAULT_PROFILE,
+    default_cradl_path, default_path, discover, discover_from, discover_with, from_file,
+    from_ini_str, from_json_str, DEFAULT_PROFILE,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{DefaultValue, KeySpec, Kind, KEYS, MAX_SECONDS};

@@ -225,7 +225,11 @@ impl SharedCache {
             upstream,
             token_url: creds.token_url.clone(),
             client_id: creds.client_id.clone(),
-            client_secret: creds.client_secret.clone(),
+            // Made only for credentials with a client secret (see `Client::with_clock`).
+            client_secret: creds
+                .client_secret
+                .clone()
+                .unwrap_or_else(|| Secret::new("")),
             margin: creds.refresh_margin,
             lock_wait: creds.retry.deadline,
             clock,

@@ -7,7 +7,7 @@ use crate::endpoint::without_query;
 use crate::error::Result;
 use crate::form;
 use crate::log;
-use crate::retry::{judge_exchange, Deadline};
+use crate::retry::{judge_exchange, Deadline, Verdict};
 use crate::secret::Secret;
 use crate::stats::Counters;
 use crate::token::{self, Token};
@@ -48,7 +48,7 @@ impl TokenEndpoint {
     /// with or without padding) that a Basic header carries.
     fn scrub(&self, text: &str) -> String {
         let mut forms: Vec<Secret> = Vec::new();
-        let secret = self.creds.client_secret.expose();
+        let secret = self.creds.client_secret.as_ref().map_or("", Secret::expose);
         forms.extend(encoded_forms(secret));
         let id = &self.creds.client_id;
         for (id, secret) in [
@@ -60,6 +60,10 @@ impl TokenEndpoint {
                 Zeroizing::new(form::encode(id)),
                 Zeroizing::new(form::encode(secret)),
             ),
+            (
+                Zeroizing::new(form::encode_basic(id)),
+                Zeroizing::new(form::encode_basic(secret)),
+            ),
         ] {
             let pair = Zeroizing::new(format!("{}:{}", *id, *secret));
             for engine in [&STANDARD, &URL_SAFE] {
@@ -68,11 +72,15 @@ impl TokenEndpoint {
                 forms.push(encoded);
             }
         }
-        if let Some(key) = &self.creds.api_key {
-            forms.extend(encoded_forms(key.expose()));
+        for other in [&self.creds.api_key, &self.creds.access_token]
+            .into_iter()
+            .flatten()
+        {
+            forms.extend(encoded_forms(other.expose()));
         }
         forms.retain(|f| !f.expose().is_empty());
         forms.sort_by_key(|f| std::cmp::Reverse(f.expose().len()));
+        forms.dedup();
         let mut out = text.to_string();
         for form in &forms {
             if out.contains(form.expose()) {
@@ -158,7 +166,12 @@ impl TokenSource for TokenEndpoint {
                         time_left,
                     })
                 },
-                |outcome| judge_exchange(outcome, true),
+                |outcome| match outcome {
+                    Ok(r) if token::is_bogus_400(r.status, &r.body) => {
+                        Verdict::Retry { retry_after: None }
+                    }
+                    other => judge_exchange(other, true),
+                },
             )
             .map_err(|e| e.context("token request"));
         Counters::add(&self.counters.retries, attempts.saturating_sub(1));

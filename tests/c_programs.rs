@@ -150,6 +150,83 @@ fn lucid_request_prints_the_body_and_the_status() {
     assert_eq!((server.token_requests(), server.api_requests()), (1, 1));
 }
 
+/// `--data` as text, `@FILE` and `-` (standard input): the body arrives as given, as JSON
+/// (the SDKs' Content-Type) when no --header says otherwise.
+#[test]
+fn lucid_request_data_from_text_file_and_stdin_goes_as_json() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let server = server();
+    let home = home_for(&server, "");
+    let json = r#"{"name":"invoices","description":"from a file"}"#;
+    let file = home.write("dataset.json", json);
+    let at_file = format!("@{}", file.display());
+    for args in [
+        &["request", "POST", "/datasets", "--data", json][..],
+        &["request", "POST", "/datasets", "--data", &at_file],
+    ] {
+        let out = run_lucid(&home.0, args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let echo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(echo["body"], json, "{args:?}");
+        assert_eq!(echo["headers"]["content-type"], "application/json");
+    }
+    let mut child = lucid_command(&home.0, &["request", "PUT", "/datasets/d1", "--data", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"a\":\n1}")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let echo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(echo["body"], "{\"a\":\n1}");
+    assert_eq!(echo["headers"]["content-type"], "application/json");
+
+    let out = run_lucid(
+        &home.0,
+        &["request", "POST", "/x", "--data", "@/nonexistent/body.json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "lucid: cannot read /nonexistent/body.json: No such file or directory\n"
+    );
+    assert_eq!((server.token_requests(), server.api_requests()), (3, 3));
+}
+
+/// On a terminal the body is followed by a newline, so "HTTP 200" is not glued to it; into a
+/// pipe the body is given byte for byte. `script` runs lucid with a terminal as its output.
+#[test]
+fn lucid_request_ends_the_body_with_a_newline_on_a_terminal() {
+    let found = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("script (util-linux) not found: skipped");
+        return;
+    }
+    let server = server();
+    let home = home_for(&server, "");
+    server.push_api_response(Scripted::json(200, r#"{"ok":true}"#));
+    let line = format!("{} request GET /datasets", lucid().display());
+    let out = c_program(Path::new("script"))
+        .env("HOME", &home.0)
+        .env("SHELL", "/bin/sh")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "{\"ok\":true}\r\nHTTP 200\r\n");
+}
+
 #[test]
 fn lucid_request_outside_2xx_exits_4() {
     let server = server();

@@ -104,7 +104,12 @@ fn an_unknown_issuer_is_refused_and_not_retried() {
         .access_token(None)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{}", e.message());
-    assert!(e.message().contains("certificate"), "{}", e.message());
+    assert!(
+        e.message()
+            .contains("invalid peer certificate: UnknownIssuer"),
+        "{}",
+        e.message()
+    );
     assert_eq!(
         server.requests.load(Ordering::SeqCst),
         0,
@@ -146,4 +151,74 @@ fn a_ca_file_without_certificates_is_a_config_error() {
         "{}",
         e.message()
     );
+}
+
+/// A self-signed server certificate in `ca_file`, as the README describes: rustls accepts one
+/// without the CA flag as its own root, but not a CA certificate (`CA:TRUE`, what
+/// `openssl req -x509` makes) served as the server's own.
+#[test]
+fn a_self_signed_leaf_in_ca_file() {
+    for (is_ca, expected) in [
+        (IsCa::NoCa, None),
+        (IsCa::ExplicitNoCa, None),
+        (
+            IsCa::Ca(BasicConstraints::Unconstrained),
+            Some("CaUsedAsEndEntity"),
+        ),
+    ] {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+        params.is_ca = is_ca;
+        let cert = params.self_signed(&key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                    return;
+                };
+                let mut tls = rustls::StreamOwned::new(conn, stream);
+                let mut buf = [0u8; 4096];
+                if tls.read(&mut buf).unwrap_or(0) == 0 {
+                    continue;
+                }
+                let body = r#"{"access_token":"t","expires_in":3600}"#;
+                let _ = write!(
+                    tls,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            }
+        });
+        let dir = TempDir::new("tls");
+        let mut b = builder(&url);
+        b.set(
+            "ca_file",
+            dir.write("leaf.pem", &cert.pem()).to_str().unwrap(),
+        )
+        .unwrap();
+        b.set("max_retries", "0").unwrap();
+        let outcome = Client::new(b.build().unwrap()).unwrap().access_token(None);
+        match expected {
+            None => assert!(outcome.is_ok(), "{:?}", outcome.err()),
+            Some(word) => {
+                let e = outcome.unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::Tls, "{}", e.message());
+                assert!(e.message().contains(word), "{}", e.message());
+            }
+        }
+    }
 }
