@@ -4,7 +4,11 @@
  *   lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] token
  *   lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] request METHOD PATH
  *         [--data TEXT|@FILE|-] [--header 'Name: value']...
+ *   lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] info
  *   lucid version
+ *
+ * `info` gets a token as `token` does but prints, instead of the token, where it came from, how
+ * long until it is renewed and until it expires, and the client's counters (lucid_client_stats).
  *
  * --data @FILE sends the bytes of FILE, --data - those of standard input. A body goes as
  * application/json unless a --header gives another Content-Type. On a terminal the body is
@@ -36,6 +40,7 @@ static const char USAGE[] =
     "usage: lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] token\n"
     "       lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] request METHOD PATH\n"
     "             [--data TEXT|@FILE|-] [--header 'Name: value']...\n"
+    "       lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] info\n"
     "       lucid version\n";
 
 struct options {
@@ -119,7 +124,8 @@ static int parse(int argc, char **argv, struct options *opts) {
     int status = EXIT_OK;
     if (count == 0) {
         status = usage("no command given");
-    } else if (strcmp(positional[0], "token") == 0 || strcmp(positional[0], "version") == 0) {
+    } else if (strcmp(positional[0], "token") == 0 || strcmp(positional[0], "version") == 0 ||
+               strcmp(positional[0], "info") == 0) {
         if (count != 1) {
             status = usage("too many arguments");
         }
@@ -163,6 +169,43 @@ static LucidStatus load_credentials(const struct options *opts, LucidCredentials
     }
     lucid_credentials_builder_free(builder);
     return status;
+}
+
+/* Gets a token (never printed), then prints where it came from, when it is renewed and expires,
+ * and the client's counters. */
+static int print_info(const LucidClient *client) {
+    char token[4096];
+    size_t token_len = 0;
+    LucidError *err = NULL;
+    LucidStatus status = lucid_client_access_token_buf(client, NULL, token, sizeof token, &token_len, &err);
+    memset(token, 0, sizeof token);
+    if (status != LUCID_STATUS_OK && status != LUCID_STATUS_BUFFER_TOO_SMALL) {
+        return library_error(status, err);
+    }
+    lucid_error_free(err);
+    err = NULL;
+    LucidStats *stats = NULL;
+    status = lucid_client_stats(client, &stats, &err);
+    if (status != LUCID_STATUS_OK) {
+        return library_error(status, err);
+    }
+    for (size_t i = 0; i < lucid_stats_scope_count(stats); i++) {
+        const char *scope = lucid_stats_scope(stats, i);
+        printf("scope: %s\n", scope[0] != '\0' ? scope : "(none)");
+        printf("  from: %s\n", lucid_stats_scope_origin(stats, i));
+        printf("  renewed in: %llu s\n", (unsigned long long)(lucid_stats_scope_refresh_in_ms(stats, i) / 1000));
+        printf("  expires in: %llu s\n", (unsigned long long)(lucid_stats_scope_expires_in_ms(stats, i) / 1000));
+    }
+    for (int32_t which = 0; lucid_stat_name(which) != NULL; which++) {
+        uint64_t value = lucid_stats_value(stats, which);
+        if (which == LUCID_STAT_LAST_ERROR_STATUS) {
+            printf("%s: %s\n", lucid_stat_name(which), lucid_status_name((int32_t)value));
+        } else {
+            printf("%s: %llu\n", lucid_stat_name(which), (unsigned long long)value);
+        }
+    }
+    lucid_stats_free(stats);
+    return EXIT_OK;
 }
 
 static int print_token(const LucidClient *client) {
@@ -292,6 +335,8 @@ int main(int argc, char **argv) {
         exit_status = library_error(status, err);
     } else if (strcmp(opts.command, "token") == 0) {
         exit_status = print_token(client);
+    } else if (strcmp(opts.command, "info") == 0) {
+        exit_status = print_info(client);
     } else {
         exit_status = send_request(client, &opts);
     }
