@@ -22,6 +22,8 @@
 //   byte[] (lucid_client_access_token_buf), which is cleared after decoding.
 // - Error details come only from the `LucidError **` out-parameter of the failing call, never from
 //   thread-local state.
+// - A native call cannot be interrupted: TokenAsync/SendAsync run it with Task.Run and cancel only
+//   the caller's wait; the call ends within retry_deadline and its result is cleared then.
 
 using System;
 using System.Collections.Generic;
