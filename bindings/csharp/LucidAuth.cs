@@ -22,12 +22,16 @@
 //   byte[] (lucid_client_access_token_buf), which is cleared after decoding.
 // - Error details come only from the `LucidError **` out-parameter of the failing call, never from
 //   thread-local state.
+// - A native call cannot be interrupted: TokenAsync/SendAsync run it with Task.Run and cancel only
+//   the caller's wait; the call ends within retry_deadline and its result is cleared then.
 
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace LucidAuth
 {
@@ -509,6 +513,36 @@ namespace LucidAuth
         {
             byte[] scopeBytes = Native.Utf8OrNull(scope, "scope");
             ThrowIfDisposed();
+            return TakeToken(TokenBytes(scopeBytes));
+        }
+
+        /// <summary>
+        /// <see cref="Token"/>, cancellable: see README.md, "Cancellation". When
+        /// <paramref name="cancellationToken"/> is cancelled the task is canceled at once; the
+        /// native call goes on in the background until it ends (within the credentials'
+        /// <c>retry_deadline</c>) and its token buffer is then cleared.
+        /// </summary>
+        /// <exception cref="ArgumentException">thrown at once for a scope C cannot carry</exception>
+        /// <exception cref="ObjectDisposedException">thrown at once when the client is disposed</exception>
+        public Task<string> TokenAsync(string scope = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            byte[] scopeBytes = Native.Utf8OrNull(scope, "scope");
+            ThrowIfDisposed();
+            return Cancellable.Run(() => TokenBytes(scopeBytes), TakeToken,
+                                   token => Array.Clear(token.Buffer, 0, token.Buffer.Length), cancellationToken);
+        }
+
+        /// <summary>A token's bytes in a buffer of their own (cleared by whoever takes them).</summary>
+        private struct TokenBuffer
+        {
+            public byte[] Buffer;
+            public int Length;
+        }
+
+        // The library copies the token into a managed buffer, asked again with the size it
+        // reports while the token is longer.
+        private TokenBuffer TokenBytes(byte[] scopeBytes)
+        {
             var buffer = new byte[TokenBufferSize];
             while (true)
             {
@@ -525,14 +559,19 @@ namespace LucidAuth
                 }
                 if (status != 0)
                     throw Native.Failure(status, err);
-                try
-                {
-                    return Encoding.UTF8.GetString(buffer, 0, checked((int)length.ToUInt64()));
-                }
-                finally
-                {
-                    Array.Clear(buffer, 0, buffer.Length);
-                }
+                return new TokenBuffer { Buffer = buffer, Length = checked((int)length.ToUInt64()) };
+            }
+        }
+
+        private static string TakeToken(TokenBuffer token)
+        {
+            try
+            {
+                return Encoding.UTF8.GetString(token.Buffer, 0, token.Length);
+            }
+            finally
+            {
+                Array.Clear(token.Buffer, 0, token.Buffer.Length);
             }
         }
 
@@ -554,7 +593,35 @@ namespace LucidAuth
             byte[] pathBytes = Native.Utf8(path, "path");
             List<byte[]> lines = HeaderLines(headers);
             ThrowIfDisposed();
+            return SendLines(methodBytes, pathBytes, lines, body);
+        }
 
+        /// <summary>
+        /// <see cref="Send"/>, cancellable: see README.md, "Cancellation". When
+        /// <paramref name="cancellationToken"/> is cancelled the task is canceled at once; the
+        /// native call goes on in the background until it ends (within the credentials'
+        /// <c>retry_deadline</c>), and its response is then dropped (its body cleared). The body and
+        /// headers are copied before this method returns, so the caller may reuse them at once.
+        /// </summary>
+        /// <exception cref="ArgumentException">thrown at once for arguments C cannot carry</exception>
+        /// <exception cref="ObjectDisposedException">thrown at once when the client is disposed</exception>
+        public Task<Response> SendAsync(string method, string path, byte[] body = null,
+                                        IEnumerable<KeyValuePair<string, string>> headers = null,
+                                        CancellationToken cancellationToken = default(CancellationToken))
+        {
+            byte[] methodBytes = Native.Utf8(method, "method");
+            byte[] pathBytes = Native.Utf8(path, "path");
+            List<byte[]> lines = HeaderLines(headers);
+            ThrowIfDisposed();
+            byte[] bodyCopy = body == null ? null : (byte[])body.Clone();
+            return Cancellable.Run(() => SendLines(methodBytes, pathBytes, lines, bodyCopy), r => r,
+                                   r => r.Clear(), cancellationToken);
+        }
+
+        // The native request, with the arguments already checked and encoded (the lines are
+        // cleared afterwards).
+        private Response SendLines(byte[] methodBytes, byte[] pathBytes, List<byte[]> lines, byte[] body)
+        {
             var lineHandles = new GCHandle[lines.Count];
             var linePointers = new IntPtr[lines.Count];
             var response = new ResponseHandle();
@@ -600,6 +667,9 @@ namespace LucidAuth
             if (handle.IsDisposed)
                 throw new ObjectDisposedException(typeof(Client).FullName);
         }
+
+        /// <summary>Whether the native client has been freed (Dispose() defers that until no call holds it; for the tests).</summary>
+        internal bool IsReleased { get { return handle.IsClosed; } }
 
         // "Name: value" lines, checked here so that a bad header never reaches the library (whose
         // message about a bad line would quote the line, which may hold a secret).
@@ -669,6 +739,12 @@ namespace LucidAuth
             return null;
         }
 
+        // Clears the body of a response nobody waits for any more.
+        internal void Clear()
+        {
+            Array.Clear(body, 0, body.Length);
+        }
+
         internal static Response CopyFrom(ResponseHandle handle)
         {
             int status = Native.lucid_response_status(handle);
@@ -693,6 +769,81 @@ namespace LucidAuth
                 headers.Add(new KeyValuePair<string, string>(Native.CopyUtf8(name), Native.CopyUtf8(value)));
             }
             return new Response(status, new ReadOnlyCollection<KeyValuePair<string, string>>(headers), body);
+        }
+    }
+
+    // ---- Cancellation -------------------------------------------------------------------------------
+
+    /// <summary>Runs a native call on the thread pool, waited for until a CancellationToken says stop.</summary>
+    internal static class Cancellable
+    {
+        private static int running;
+
+        /// <summary>How many native calls started by <see cref="Run"/> are still running (for the tests).</summary>
+        internal static int Running { get { return Volatile.Read(ref running); } }
+
+        /// <summary>
+        /// A task for <c>take(call())</c>, run on the thread pool. When <paramref name="ct"/> is
+        /// cancelled first the task is canceled at once; the call goes on, and its result is given
+        /// to <paramref name="discard"/> when it ends (its exception, if any, is observed and
+        /// dropped). A token cancelled already gives a canceled task without running the call.
+        /// </summary>
+        internal static Task<T> Run<R, T>(Func<R> call, Func<R, T> take, Action<R> discard, CancellationToken ct)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                var canceled = new TaskCompletionSource<T>();
+                canceled.TrySetCanceled(ct);
+                return canceled.Task;
+            }
+            Interlocked.Increment(ref running);
+            Task<R> work = Task.Run(() =>
+            {
+                try
+                {
+                    return call();
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref running);
+                }
+            });
+            // The caller's continuations run on the thread pool: never inline in Cancel(), nor here.
+            var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            CancellationTokenRegistration registration = ct.Register(() => result.TrySetCanceled(ct));
+            work.ContinueWith(done =>
+            {
+                registration.Dispose();
+                if (done.IsFaulted)
+                {
+                    result.TrySetException(done.Exception.InnerExceptions);
+                    return;
+                }
+                if (done.IsCanceled)
+                {
+                    result.TrySetCanceled();
+                    return;
+                }
+                // Taken only when the caller still waits; the result is the caller's once set.
+                if (result.Task.IsCompleted)
+                {
+                    discard(done.Result);
+                    return;
+                }
+                T value;
+                try
+                {
+                    value = take(done.Result);
+                }
+                catch (Exception e)
+                {
+                    result.TrySetException(e);
+                    return;
+                }
+                if (!result.TrySetResult(value))
+                    discard(done.Result); // cancelled in between
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return result.Task;
         }
     }
 
