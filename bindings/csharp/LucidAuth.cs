@@ -298,6 +298,9 @@ namespace LucidAuth
         public const string RetryBackoffMs = "retry_backoff_ms";
         public const string RetryDeadline = "retry_deadline";
         public const string MaxRetryAfter = "max_retry_after";
+        public const string RefreshAhead = "refresh_ahead";
+        public const string Audience = "audience";
+        public const string AccessToken = "access_token";
 
         /// <summary>
         /// Every key the library accepts, in the order of the README's table, as the library lists

@@ -456,6 +456,10 @@ namespace LucidAuth.Tests
                 { "retry_backoff_ms", "10" },
                 { "retry_deadline", "30" },
                 { "max_retry_after", "1" },
+                { "refresh_ahead", "false" },
+                { "audience", "https://api.example.test/v1" },
+                // Long expired (exp 1970): the client fetches with its client credentials.
+                { "access_token", "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.sig" },
             };
             Equal(CredentialKeys.All.Count, values.Count, "every key is covered");
             using (var builder = new CredentialsBuilder())
@@ -707,7 +711,9 @@ namespace LucidAuth.Tests
             Admin("POST", "/_admin/lifetime?secs=2", "");
             try
             {
-                using (var client = NewClient())
+                // The caller that finds the token stale fetches (refresh ahead would renew it in
+                // the background, and this read could still get the old one).
+                using (var client = NewClient(b => b.Set("refresh_ahead", "false")))
                 {
                     // Lifetime 2 s: the margin is capped at half of it, so the token is stale after 1 s.
                     string first = client.Token();
@@ -911,6 +917,18 @@ namespace LucidAuth.Tests
         {
             using (var credentials = Credentials.FromFile(credentialsPath))
                 return new Client(credentials);
+        }
+
+        /// <summary>A client of the test credentials with some keys changed by <paramref name="change"/>.</summary>
+        private static Client NewClient(Action<CredentialsBuilder> change)
+        {
+            using (var file = Credentials.FromFile(credentialsPath))
+            using (var builder = new CredentialsBuilder(file))
+            {
+                change(builder);
+                using (var credentials = builder.Build())
+                    return new Client(credentials);
+            }
         }
 
         private static void Test(string name, Action body)
