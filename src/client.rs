@@ -210,7 +210,7 @@ impl Client {
             "{method} {}: 401, fetching a new token and sending once more",
             without_query(path)
         ));
-        Counters::add(&self.counters.refetches_after_401, 1);
+        Counters::add(&self.counters.unauthorized_refetches, 1);
         self.tokens.reject(self.scope(None), &token, deadline);
         let token = self.tokens.get(self.scope(None), deadline)?;
         self.send_api(method, &url, headers, body, &token, deadline)

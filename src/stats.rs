@@ -37,7 +37,7 @@ pub struct Counters {
     memory_reads: [Padded; STRIPES],
     pub shared_cache_reads: AtomicU64,
     pub background_refreshes: AtomicU64,
-    pub refetches_after_401: AtomicU64,
+    pub unauthorized_refetches: AtomicU64,
     pub retries: AtomicU64,
     pub last_fetch_latency_ms: AtomicU64,
     last_error: Mutex<Option<ErrorKind>>,
@@ -77,7 +77,7 @@ impl Counters {
             memory_reads: self.memory_reads.iter().map(|p| get(&p.0)).sum(),
             shared_cache_reads: get(&self.shared_cache_reads),
             background_refreshes: get(&self.background_refreshes),
-            refetches_after_401: get(&self.refetches_after_401),
+            unauthorized_refetches: get(&self.unauthorized_refetches),
             retries: get(&self.retries),
             last_fetch_latency: Duration::from_millis(get(&self.last_fetch_latency_ms)),
             last_error: *self.last_error.lock().unwrap_or_else(|e| e.into_inner()),
@@ -100,7 +100,7 @@ pub struct Stats {
     /// Tokens renewed in the background (refresh ahead).
     pub background_refreshes: u64,
     /// API calls answered 401 whose token was dropped and fetched again.
-    pub refetches_after_401: u64,
+    pub unauthorized_refetches: u64,
     /// Attempts after the first, of token requests and API calls.
     pub retries: u64,
     /// How long the last successful token request took, retries included.

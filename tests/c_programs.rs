@@ -91,6 +91,43 @@ fn lucid_token_prints_the_token_and_a_newline() {
 }
 
 #[test]
+fn lucid_info_shows_where_the_token_came_from_and_when_it_expires_but_not_the_token() {
+    let server = server();
+    let home = home_for(&server, "");
+    let out = run_lucid(&home.0, &["info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0..2],
+        ["scope: (none)", "  from: token endpoint"],
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("  renewed in: 32") && lines[3].starts_with("  expires in: 35"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[4..],
+        [
+            "token_fetches: 1",
+            "token_fetch_failures: 0",
+            "memory_reads: 0",
+            "shared_cache_reads: 0",
+            "background_refreshes: 0",
+            "unauthorized_refetches: 0",
+            "retries: 0",
+            lines[11],
+            "last_error_status: LUCID_STATUS_OK",
+        ],
+        "{stdout}"
+    );
+    assert!(lines[11].starts_with("last_fetch_latency_ms: "), "{stdout}");
+    assert!(!stdout.contains("tok-"), "the token is never printed");
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[test]
 fn lucid_token_with_credentials_profile_and_scope() {
     let server = server();
     let home = TempDir::new("home");

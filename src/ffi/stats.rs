@@ -90,7 +90,7 @@ pub extern "C" fn lucid_stats_value(stats: *const LucidStats, which: i32) -> u64
             2 => s.memory_reads,
             3 => s.shared_cache_reads,
             4 => s.background_refreshes,
-            5 => s.refetches_after_401,
+            5 => s.unauthorized_refetches,
             6 => s.retries,
             7 => ms(s.last_fetch_latency),
             8 => s
