@@ -151,7 +151,8 @@ impl TokenCache {
             None => self.default.1.copy.read_into(now, out),
             Some(scope) => self.with_slot(scope, |slot| slot.copy.read_into(now, out)),
         };
-        if copied.is_some() {
+        // A read into a buffer too small is not a read: the caller asks again.
+        if let Some(Ok(_)) = copied {
             self.shared.counters.memory_read();
         }
         copied

@@ -77,6 +77,10 @@ namespace LucidAuth.Tests
             Test("LucidStatus is the header's status table, both ways", StatusTableIsTheHeaders);
             Test("token is cached: one token request", TokenIsCached);
             Test("scoped tokens are cached per scope", ScopedTokens);
+            Test("ClientStats has a property for every lucid_stat_name counter", StatsCoverEveryCounter);
+            Test("stats: 1 token fetch, then 9 memory reads", StatsCountFetchesAndMemoryReads);
+            Test("stats: a wrong secret is 1 failed fetch, CredentialsRejected", StatsCountARejectedFetch);
+            Test("stats of a disposed client throw ObjectDisposedException", StatsOfADisposedClient);
             foreach (int size in new[] { Client.TokenBufferSize - 1, Client.TokenBufferSize, 20000 })
                 Test("token of " + size + " bytes (first buffer " + Client.TokenBufferSize + ")", () => LongToken(size));
             Test("send: path, x-api-key, bearer, body, headers", SendEchoes);
@@ -178,6 +182,114 @@ namespace LucidAuth.Tests
                 Check(queries.Any(q => q.Contains("scope=machinelearning.predict")), "scope in a token query: " + string.Join(" | ", queries));
                 Check(queries.All(q => q.Contains("grant_type=client_credentials")), "grant_type in every token query");
             }
+        }
+
+        /// <summary>
+        /// lucid_stat_name(0, 1, ...) until NULL against <see cref="ClientStats.Fields"/>, both
+        /// ways; each counter sets a property of its own, and every property but Scopes is set.
+        /// </summary>
+        private static void StatsCoverEveryCounter()
+        {
+            var library = new List<string>();
+            for (int i = 0; NativeStats.lucid_stat_name(i) != IntPtr.Zero; i++)
+                library.Add(Marshal.PtrToStringAnsi(NativeStats.lucid_stat_name(i)));
+            Equal(IntPtr.Zero, NativeStats.lucid_stat_name(-1), "lucid_stat_name(-1)");
+            Equal(9, library.Count, "counters: " + string.Join(",", library));
+            Equal("token_fetches", library[0], "counter 0");
+            Equal(string.Join(",", library.OrderBy(n => n, StringComparer.Ordinal)),
+                  string.Join(",", ClientStats.Fields.Keys.OrderBy(n => n, StringComparer.Ordinal)),
+                  "the binding's counters");
+
+            var properties = typeof(ClientStats).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.Name != "Scopes").ToList();
+            var setBy = new Dictionary<string, string>();
+            foreach (string name in library)
+            {
+                var stats = new ClientStats();
+                var fresh = new ClientStats();
+                ClientStats.Fields[name](stats, 7);
+                var changed = properties.Where(p => !Equals(p.GetValue(stats, null), p.GetValue(fresh, null)))
+                    .Select(p => p.Name).ToList();
+                Equal(1, changed.Count, "properties set by " + name + ": " + string.Join(",", changed));
+                Check(!setBy.ContainsKey(changed[0]), changed[0] + " is set by two counters");
+                setBy.Add(changed[0], name);
+            }
+            foreach (var property in properties)
+                Check(setBy.ContainsKey(property.Name), "no counter sets " + property.Name);
+
+            var sample = new ClientStats();
+            ClientStats.Fields["last_fetch_latency_ms"](sample, 1500);
+            ClientStats.Fields["last_error_status"](sample, 9);
+            Equal(TimeSpan.FromMilliseconds(1500), sample.LastFetchLatency, "latency");
+            Equal(LucidStatus.CredentialsRejected, sample.LastError, "last error");
+        }
+
+        private static void StatsCountFetchesAndMemoryReads()
+        {
+            using (var client = NewClient())
+            {
+                string first = client.Token();
+                for (int i = 0; i < 9; i++)
+                    Equal(first, client.Token(), "token #" + (i + 2));
+                Equal(1, Stat("token_requests"), "token requests");
+
+                ClientStats s = client.Stats();
+                Equal(1UL, s.TokenFetches, "TokenFetches");
+                Equal(0UL, s.TokenFetchFailures, "TokenFetchFailures");
+                Equal(9UL, s.MemoryReads, "MemoryReads");
+                Equal(0UL, s.SharedCacheReads, "SharedCacheReads");
+                Equal(0UL, s.BackgroundRefreshes, "BackgroundRefreshes");
+                Equal(0UL, s.UnauthorizedRefetches, "UnauthorizedRefetches");
+                Equal(0UL, s.Retries, "Retries");
+                Check(s.LastFetchLatency >= TimeSpan.Zero && s.LastFetchLatency < TimeSpan.FromSeconds(20),
+                      "LastFetchLatency within the deadline: " + s.LastFetchLatency);
+                Equal(0L, s.LastFetchLatency.Ticks % TimeSpan.TicksPerMillisecond, "whole milliseconds");
+                Equal(LucidStatus.Ok, s.LastError, "LastError");
+                Equal(1, s.Scopes.Count, "scopes");
+                ScopeStats scope = s.Scopes[0];
+                Equal("", scope.Scope, "Scope");
+                Equal("token endpoint", scope.Origin, "Origin");
+                Check(scope.ExpiresIn > TimeSpan.Zero && scope.ExpiresIn <= TimeSpan.FromSeconds(3600),
+                      "ExpiresIn within (0, 3600 s]: " + scope.ExpiresIn);
+                Check(scope.RefreshIn <= scope.ExpiresIn, "RefreshIn " + scope.RefreshIn + " <= ExpiresIn " + scope.ExpiresIn);
+                // The refresh window is refresh_margin (300 s by default); each end is rounded down
+                // to a millisecond on its own.
+                TimeSpan margin = scope.ExpiresIn - scope.RefreshIn;
+                Check(margin >= TimeSpan.FromMilliseconds(299999) && margin <= TimeSpan.FromMilliseconds(300001),
+                      "ExpiresIn - RefreshIn is the 300 s margin: " + margin);
+            }
+        }
+
+        private static void StatsCountARejectedFetch()
+        {
+            Credentials credentials;
+            using (var good = Credentials.FromFile(credentialsPath))
+            using (var builder = good.ToBuilder())
+                credentials = builder.Set("client_secret", "WRONG-stats-secret").Build();
+            using (credentials)
+            using (var client = new Client(credentials))
+            {
+                var e = Throws<LucidAuthException>(() => client.Token(), "Token with a wrong secret");
+                Equal(LucidStatus.CredentialsRejected, e.Status, "status");
+                Equal(1, Stat("token_requests"), "token requests");
+
+                ClientStats s = client.Stats();
+                Equal(0UL, s.TokenFetches, "TokenFetches");
+                Equal(1UL, s.TokenFetchFailures, "TokenFetchFailures");
+                Equal(0UL, s.MemoryReads, "MemoryReads");
+                Equal(0UL, s.Retries, "Retries");
+                Equal(TimeSpan.Zero, s.LastFetchLatency, "LastFetchLatency");
+                Equal(LucidStatus.CredentialsRejected, s.LastError, "LastError");
+                Equal(9, (int)s.LastError, "LastError number");
+                Equal(0, s.Scopes.Count, "scopes");
+            }
+        }
+
+        private static void StatsOfADisposedClient()
+        {
+            var client = NewClient();
+            client.Dispose();
+            Throws<ObjectDisposedException>(() => client.Stats(), "Stats after Dispose");
         }
 
         /// <summary>
