@@ -18,6 +18,22 @@ fn client_with_clock(server: &lucidauth_testserver::TestServer) -> (Client, Arc<
     (client, clock)
 }
 
+/// The tokens 16 threads read at once, released together by a barrier.
+fn sixteen_threads_read(client: &Client) -> Vec<String> {
+    let barrier = Barrier::new(16);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    client.access_token(None).unwrap().secret().to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 /// Waits (at most 10 s) until `done` holds.
 fn eventually(what: &str, done: impl Fn() -> bool) {
     let until = Instant::now() + Duration::from_secs(10);
@@ -61,18 +77,7 @@ fn sixteen_threads_at_the_moment_of_expiry_make_one_request() {
     let (client, clock) = client_with_clock(&server);
     client.access_token(None).unwrap();
     clock.advance(Duration::from_secs(3300));
-    let barrier = Barrier::new(16);
-    let tokens: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..16)
-            .map(|_| {
-                s.spawn(|| {
-                    barrier.wait();
-                    client.access_token(None).unwrap().secret().to_string()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let tokens = sixteen_threads_read(&client);
     assert_eq!(server.token_requests(), 2);
     assert!(
         tokens.iter().all(|t| t == &tokens[0]),
@@ -107,18 +112,7 @@ fn refresh_ahead_sixteen_threads_in_the_window_get_the_old_token_and_make_one_re
     let first = client.access_token(None).unwrap();
     server.set_token_delay(Duration::from_millis(300));
     clock.advance(Duration::from_secs(3300));
-    let barrier = Barrier::new(16);
-    let tokens: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..16)
-            .map(|_| {
-                s.spawn(|| {
-                    barrier.wait();
-                    client.access_token(None).unwrap().secret().to_string()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let tokens = sixteen_threads_read(&client);
     assert!(
         tokens.iter().all(|t| t == first.secret()),
         "nobody waited for the renewal"
