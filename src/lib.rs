@@ -17,6 +17,7 @@ mod form;
 mod ini;
 mod keys;
 pub mod log;
+mod proxy;
 mod redis_cache;
 mod response;
 mod retry;
