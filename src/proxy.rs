@@ -97,6 +97,11 @@ impl ProxyChoice {
         format!("{} (from {})", self.shown, self.source)
     }
 
+    /// Whether the proxy URL holds a user name or password (sent as `Proxy-Authorization`).
+    pub fn has_credentials(&self) -> bool {
+        self.proxy.username().is_some() || self.proxy.password().is_some()
+    }
+
     /// The NO_PROXY list as read, for the log.
     pub fn no_proxy(&self) -> &NoProxy {
         &self.no_proxy

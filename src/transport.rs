@@ -238,18 +238,24 @@ fn transport_error(where_: &str, error: ureq::Error, proxy: Option<&ProxyChoice>
     Error::new(kind, proxy.map_or(message.clone(), |p| p.scrub(&message)))
 }
 
-/// The proxy did not open the tunnel. A 407 means it refused the credentials in the proxy URL
-/// (or wants some): a configuration error, not retried. Other refusals are transport errors.
+/// The proxy did not open the tunnel. A 407 (or the 401 that tinyproxy sends for a wrong
+/// password) means it refused the credentials of the proxy URL, or wants some: a configuration
+/// error, not retried. Other refusals are transport errors.
 fn connect_failed(where_: &str, reason: &str, proxy: Option<&ProxyChoice>) -> Error {
     // ureq's reason reads "proxy server responded 407/Proxy Authentication Required".
     let status = reason
         .split_once("responded ")
         .and_then(|(_, rest)| rest.get(..3))
         .and_then(|code| code.parse::<u16>().ok());
+    let with_credentials = proxy.is_some_and(ProxyChoice::has_credentials);
     let (kind, detail) = match status {
-        Some(407) => (
+        Some(code @ (401 | 407)) if with_credentials => (
             ErrorKind::Config,
-            "the proxy refused the credentials (407): check the user name and password in the proxy URL".to_string(),
+            format!("the proxy refused the credentials ({code}): check the user name and password in the proxy URL"),
+        ),
+        Some(code @ (401 | 407)) => (
+            ErrorKind::Config,
+            format!("the proxy wants credentials ({code}): give them in the proxy URL (http://user:password@host:port)"),
         ),
         Some(code) => (
             ErrorKind::Transport,

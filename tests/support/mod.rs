@@ -3,6 +3,7 @@
 
 pub mod c;
 pub mod raw;
+pub mod tls;
 
 use lucidauth::{Credentials, CredentialsBuilder};
 use lucidauth_testserver::{ServerConfig, TestServer};

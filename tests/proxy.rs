@@ -1,0 +1,405 @@
+//! HTTPS through a real proxy: Debian's tinyproxy on a free loopback port, started by each test
+//! with a config of its own, in front of a local TLS token endpoint and API whose CA is given
+//! in `ca_file`. tinyproxy's log shows the CONNECTs; the origin shows what went through the
+//! tunnel. Skipped, with a line saying so, only when tinyproxy is not installed.
+
+mod support;
+
+use lucidauth::log::{self, Level};
+use lucidauth::{Client, CredentialsBuilder, ErrorKind};
+use std::collections::HashMap;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::tls::TlsServer;
+use support::TempDir;
+
+const PROXY_USER: &str = "proxyuser";
+const PROXY_PASSWORD: &str = "s3cretPa55";
+const WRONG_PASSWORD: &str = "wr0ngPa55word";
+
+/// A tinyproxy in the foreground on 127.0.0.1, logging to a file of its own; stopped when
+/// dropped.
+struct Tinyproxy {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+impl Tinyproxy {
+    /// A tinyproxy that opens tunnels to `connect_port` only (and, with `auth`, only for that
+    /// user and password); `None` when tinyproxy is not installed.
+    fn start(connect_port: u16, auth: Option<(&str, &str)>) -> Option<Tinyproxy> {
+        let binary = ["tinyproxy", "/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]
+            .into_iter()
+            .find(|b| Command::new(b).arg("-v").output().is_ok());
+        let Some(binary) = binary else {
+            println!("skipped: tinyproxy not found");
+            return None;
+        };
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let dir = TempDir::new("tinyproxy");
+            let log = dir.0.join("tinyproxy.log");
+            let mut conf = format!(
+                "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
+                 MaxClients 50\nAllow 127.0.0.1\nConnectPort {connect_port}\n",
+                log.display()
+            );
+            if let Some((user, password)) = auth {
+                conf.push_str(&format!("BasicAuth {user} {password}\n"));
+            }
+            let conf_path = dir.write("tinyproxy.conf", &conf);
+            let mut child = Command::new(binary)
+                .arg("-d")
+                .arg("-c")
+                .arg(&conf_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            loop {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(Tinyproxy {
+                        child,
+                        port,
+                        log,
+                        _dir: dir,
+                    });
+                }
+                if child.try_wait().unwrap().is_some() {
+                    break; // the port was taken meanwhile: try another
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "tinyproxy did not start"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        panic!("tinyproxy did not start on any of five ports");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn url_with(&self, user: &str, password: &str) -> String {
+        format!("http://{user}:{password}@127.0.0.1:{}", self.port)
+    }
+
+    /// The whole log.
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The log's lines about requests and connections, for the assertions and to print.
+    fn request_lines(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|l| l.starts_with("CONNECT") || l.contains("Request") || l.contains("auth"))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// How many `CONNECT 127.0.0.1:<port>` requests it logged.
+    fn connects_to(&self, port: u16) -> usize {
+        let needle = format!("CONNECT 127.0.0.1:{port} ");
+        self.log().lines().filter(|l| l.contains(&needle)).count()
+    }
+
+    /// Prints the log's request lines, so that `--nocapture` shows what the proxy saw.
+    fn show(&self, test: &str) {
+        println!("{test}: tinyproxy's log:");
+        for line in self.request_lines() {
+            println!("    {line}");
+        }
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Credentials for `server`, trusting its CA; the `proxy` key set to `proxy` when given.
+fn builder(server: &TlsServer, dir: &TempDir, proxy: Option<&str>) -> CredentialsBuilder {
+    let mut b = CredentialsBuilder::new();
+    b.set("client_id", "CLIENT_ID").unwrap();
+    b.set("client_secret", "CLIENT_SECRET").unwrap();
+    b.set("api_key", "API_KEY").unwrap();
+    b.set("auth_endpoint", &server.url).unwrap();
+    b.set("api_endpoint", &format!("{}/v1", server.url))
+        .unwrap();
+    b.set("retry_backoff_ms", "1").unwrap();
+    let ca = dir.write("ca.pem", &server.ca_pem);
+    b.set("ca_file", ca.to_str().unwrap()).unwrap();
+    if let Some(p) = proxy {
+        b.set("proxy", p).unwrap();
+    }
+    b
+}
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+/// A token and one API call: both must succeed.
+fn token_and_call(client: &Client) {
+    assert_eq!(client.access_token(None).unwrap().secret(), "tls-token");
+    let response = client.request("GET", "/documents", &[], b"").unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body(), br#"{"ok":true}"#);
+}
+
+#[test]
+fn https_goes_through_the_proxy_as_a_connect_tunnel() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, None) else {
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    let creds = builder(&server, &dir, Some(&proxy.url())).build().unwrap();
+    token_and_call(&Client::with_proxy_env(creds, &env(&[])).unwrap());
+    proxy.show("https_goes_through_the_proxy_as_a_connect_tunnel");
+    assert_eq!(
+        proxy.connects_to(server.port),
+        2,
+        "one tunnel for the token request, one for the API call (the server closes each connection):\n{}",
+        proxy.log()
+    );
+    // Inside the tunnel, end to end: the origin read the secrets, the proxy never could.
+    let heads = server.heads();
+    assert_eq!(heads.len(), 2);
+    assert!(heads[0].starts_with("POST /oauth2/token?grant_type=client_credentials HTTP/1.1"));
+    assert!(
+        heads[1].contains("\r\nauthorization: Bearer tls-token\r\n")
+            || heads[1].contains("\r\nAuthorization: Bearer tls-token\r\n"),
+        "{}",
+        heads[1]
+    );
+    for secret in ["tls-token", "API_KEY", "Basic ", "CLIENT_SECRET"] {
+        assert!(!proxy.log().contains(secret), "{secret} in the proxy's log");
+    }
+}
+
+#[test]
+fn https_proxy_from_the_environment_and_no_proxy_bypass() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, None) else {
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    let creds = builder(&server, &dir, None).build().unwrap();
+
+    let through = env(&[("HTTPS_PROXY", &proxy.url())]);
+    token_and_call(&Client::with_proxy_env(creds.clone(), &through).unwrap());
+    assert_eq!(proxy.connects_to(server.port), 2, "{}", proxy.log());
+
+    // all_proxy too, when no https_proxy is set.
+    let all = env(&[("all_proxy", &proxy.url())]);
+    token_and_call(&Client::with_proxy_env(creds.clone(), &all).unwrap());
+    assert_eq!(proxy.connects_to(server.port), 4, "{}", proxy.log());
+
+    for no_proxy in ["127.0.0.1", "example.com, 127.0.0.0/8", "*"] {
+        let bypass = env(&[("HTTPS_PROXY", &proxy.url()), ("NO_PROXY", no_proxy)]);
+        token_and_call(&Client::with_proxy_env(creds.clone(), &bypass).unwrap());
+        assert_eq!(
+            proxy.connects_to(server.port),
+            4,
+            "NO_PROXY={no_proxy}: no more CONNECTs:\n{}",
+            proxy.log()
+        );
+    }
+    assert_eq!(server.requests(), 10, "every call reached the origin");
+    proxy.show("https_proxy_from_the_environment_and_no_proxy_bypass");
+}
+
+#[test]
+fn proxy_none_ignores_the_environment() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, None) else {
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    let creds = builder(&server, &dir, Some("none")).build().unwrap();
+    let vars = env(&[("HTTPS_PROXY", &proxy.url()), ("ALL_PROXY", &proxy.url())]);
+    token_and_call(&Client::with_proxy_env(creds, &vars).unwrap());
+    assert_eq!(proxy.connects_to(server.port), 0, "{}", proxy.log());
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn plain_http_to_loopback_never_goes_through_the_proxy() {
+    let server = support::server();
+    let Some(proxy) = Tinyproxy::start(server.port(), None) else {
+        return;
+    };
+    let vars = env(&[("HTTPS_PROXY", &proxy.url()), ("ALL_PROXY", &proxy.url())]);
+    let mut b = support::builder_for(&server);
+    b.set("proxy", &proxy.url()).unwrap();
+    for creds in [support::credentials_for(&server), b.build().unwrap()] {
+        let client = Client::with_proxy_env(creds, &vars).unwrap();
+        client.access_token(None).unwrap();
+        assert_eq!(
+            client
+                .request("GET", "/documents", &[], b"")
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    assert!(
+        proxy.request_lines().iter().all(|l| !l.contains("Request")),
+        "{}",
+        proxy.log()
+    );
+}
+
+#[test]
+fn a_proxy_with_basic_auth_gets_the_credentials_of_the_proxy_url() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, Some((PROXY_USER, PROXY_PASSWORD))) else {
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    let url = proxy.url_with(PROXY_USER, PROXY_PASSWORD);
+    let creds = builder(&server, &dir, Some(&url)).build().unwrap();
+    assert_eq!(creds.value("proxy"), None, "the key is secret");
+    let client = Client::with_proxy_env(creds, &env(&[])).unwrap();
+    assert!(!format!("{client:?}").contains(PROXY_PASSWORD));
+    token_and_call(&client);
+    proxy.show("a_proxy_with_basic_auth_gets_the_credentials_of_the_proxy_url");
+    assert_eq!(proxy.connects_to(server.port), 2, "{}", proxy.log());
+
+    // Without credentials the same proxy says 407.
+    let creds = builder(&server, &dir, Some(&proxy.url())).build().unwrap();
+    let e = Client::with_proxy_env(creds, &env(&[]))
+        .unwrap()
+        .access_token(None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config, "{}", e.message());
+    assert_eq!(e.http_status(), Some(407));
+    assert!(
+        e.message().ends_with("the proxy wants credentials (407): give them in the proxy URL (http://user:password@host:port)"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn a_wrong_proxy_password_is_a_clear_error_that_never_shows_it() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, Some((PROXY_USER, PROXY_PASSWORD))) else {
+        return;
+    };
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = lines.clone();
+    log::set_sink(Some((
+        Arc::new(move |_: Level, m: &str| seen.lock().unwrap().push(m.to_string())),
+        Level::Debug,
+    )));
+    let dir = TempDir::new("proxy");
+    let url = proxy.url_with(PROXY_USER, WRONG_PASSWORD);
+    // Given as the key and as the variable: the same error.
+    let by_key = builder(&server, &dir, Some(&url)).build().unwrap();
+    let by_env = builder(&server, &dir, None).build().unwrap();
+    let errors: Vec<lucidauth::Error> = [
+        Client::with_proxy_env(by_key, &env(&[])),
+        Client::with_proxy_env(by_env, &env(&[("https_proxy", &url)])),
+    ]
+    .into_iter()
+    .map(|client| client.unwrap().access_token(None).unwrap_err())
+    .collect();
+    log::set_sink(None);
+    proxy.show("a_wrong_proxy_password_is_a_clear_error_that_never_shows_it");
+    for (e, source) in errors.iter().zip(["key 'proxy'", "https_proxy"]) {
+        println!("error: {:?}: {}", e.kind(), e.message());
+        assert_eq!(e.kind(), ErrorKind::Config, "{}", e.message());
+        // tinyproxy answers a wrong password with 401 (407 when there is none).
+        assert_eq!(e.http_status(), Some(401));
+        let expected = format!(
+            "token request: POST {}/oauth2/token via the proxy {} (from {source}): the proxy refused the credentials (401): check the user name and password in the proxy URL",
+            server.url,
+            proxy.url()
+        );
+        assert_eq!(e.message(), expected);
+    }
+    assert_eq!(
+        proxy.connects_to(server.port),
+        2,
+        "one CONNECT each, not retried:\n{}",
+        proxy.log()
+    );
+    assert_eq!(server.requests(), 0);
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines.iter().any(|l| l.contains("HTTPS through the proxy")),
+        "{lines:?}"
+    );
+    for line in lines.iter() {
+        assert!(
+            !line.contains(WRONG_PASSWORD) && !line.contains(PROXY_PASSWORD),
+            "{line}"
+        );
+    }
+    assert!(!proxy.log().contains(WRONG_PASSWORD));
+}
+
+#[test]
+fn an_unknown_ca_through_the_tunnel_is_a_tls_error() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, None) else {
+        return;
+    };
+    let mut b = CredentialsBuilder::new();
+    b.set("client_id", "CLIENT_ID").unwrap();
+    b.set("client_secret", "CLIENT_SECRET").unwrap();
+    b.set("auth_endpoint", &server.url).unwrap();
+    b.set("proxy", &proxy.url()).unwrap();
+    let e = Client::with_proxy_env(b.build().unwrap(), &env(&[]))
+        .unwrap()
+        .access_token(None)
+        .unwrap_err();
+    proxy.show("an_unknown_ca_through_the_tunnel_is_a_tls_error");
+    println!("error: {:?}: {}", e.kind(), e.message());
+    assert_eq!(e.kind(), ErrorKind::Tls, "{}", e.message());
+    assert!(e.message().contains("certificate"), "{}", e.message());
+    assert_eq!(proxy.connects_to(server.port), 1, "{}", proxy.log());
+    assert_eq!(server.requests(), 0, "no request was sent");
+}
+
+#[test]
+fn a_proxy_variable_that_is_not_usable_is_a_config_error_without_its_password() {
+    let creds = lucidauth::Credentials::new("id", "secret").unwrap();
+    let e = Client::with_proxy_env(creds, &env(&[("HTTPS_PROXY", "socks5://u:hunter2@p:1")]))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.message().starts_with("HTTPS_PROXY: "), "{}", e.message());
+    assert!(!e.message().contains("hunter2"), "{}", e.message());
+    let e = CredentialsBuilder::new()
+        .set("proxy", "ftp://u:hunter2@p")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        e.message().starts_with("key 'proxy': value is not usable"),
+        "{}",
+        e.message()
+    );
+    assert!(!e.message().contains("hunter2"), "{}", e.message());
+}
