@@ -403,3 +403,58 @@ fn a_proxy_variable_that_is_not_usable_is_a_config_error_without_its_password() 
     );
     assert!(!e.message().contains("hunter2"), "{}", e.message());
 }
+
+#[test]
+fn the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment() {
+    let server = TlsServer::start();
+    let Some(proxy) = Tinyproxy::start(server.port, None) else {
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    let ca = dir.write("ca.pem", &server.ca_pem);
+    let file = dir.write(
+        "credentials.cfg",
+        &format!(
+            "client_id = CLIENT_ID\nclient_secret = CLIENT_SECRET\nauth_endpoint = {0}\n\
+             api_endpoint = {0}/v1\nca_file = {1}\n",
+            server.url,
+            ca.display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = |vars: &[(&str, String)]| {
+        let mut cmd = support::c::lucid_command(
+            &dir.0,
+            &[
+                "--credentials",
+                file.to_str().unwrap(),
+                "request",
+                "GET",
+                "/documents",
+            ],
+        );
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, br#"{"ok":true}"#);
+    };
+    run(&[
+        ("HTTPS_PROXY", proxy.url()),
+        ("NO_PROXY", "example.com".to_string()),
+    ]);
+    assert_eq!(proxy.connects_to(server.port), 2, "{}", proxy.log());
+    run(&[
+        ("https_proxy", proxy.url()),
+        ("no_proxy", "localhost,127.0.0.1".to_string()),
+    ]);
+    assert_eq!(proxy.connects_to(server.port), 2, "{}", proxy.log());
+    assert_eq!(server.requests(), 4);
+    proxy.show("the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment");
+}
