@@ -7,6 +7,7 @@
 
 use crate::endpoint::{has_scheme, has_userinfo};
 use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
 use std::fmt;
 use std::net::IpAddr;
 use ureq::http::Uri;
@@ -31,8 +32,9 @@ pub struct ProxyChoice {
     shown: String,
     /// Where it came from: `key 'proxy'` or the variable's name.
     source: String,
-    /// The user name and password as written and decoded, to scrub from foreign messages.
-    secrets: Vec<String>,
+    /// The userinfo and password as written, and the password decoded, to scrub from foreign
+    /// messages. (ureq keeps its own, unwiped, copy of the user name and password.)
+    secrets: Vec<Secret>,
     no_proxy: NoProxy,
 }
 
@@ -112,7 +114,7 @@ impl ProxyChoice {
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for secret in &self.secrets {
-            out = out.replace(secret.as_str(), "***");
+            out = out.replace(secret.expose(), "***");
         }
         out
     }
@@ -121,7 +123,7 @@ impl ProxyChoice {
 struct Parsed {
     proxy: ureq::Proxy,
     shown: String,
-    secrets: Vec<String>,
+    secrets: Vec<Secret>,
 }
 
 /// Checks a proxy URL: `http://[user[:password]@]host[:port][/]`, or the same without
@@ -199,7 +201,7 @@ fn parse(value: &str) -> std::result::Result<Parsed, String> {
     Ok(Parsed {
         proxy,
         shown,
-        secrets,
+        secrets: secrets.into_iter().map(Secret::new).collect(),
     })
 }
 
@@ -215,11 +217,13 @@ pub fn check_key(value: &str) -> std::result::Result<(), String> {
 }
 
 /// Hosts that do not go through the proxy, as curl reads `NO_PROXY`: a list separated by commas
-/// (and blanks). `*` matches every host. A name matches itself and its subdomains, with or
-/// without a leading `.` (or `*.`): `example.com` and `.example.com` both match `example.com`
-/// and `api.example.com`, not `notexample.com`. An IP address matches that address; `ip/bits`
-/// (CIDR) matches a network. Names are compared without regard to case; a port in an entry
-/// never matches (curl ignores none: it compares host names only).
+/// (and blanks). `*` matches every host (curl honours it only as the whole list; here an entry
+/// `*` anywhere counts too). A name matches itself and its subdomains, with or without a leading
+/// `.` (or `*.`, which curl does not know): `example.com` and `.example.com` both match
+/// `example.com` and `api.example.com`, not `notexample.com`. An IP address matches that
+/// address; `ip/bits` (CIDR) matches a network. Names are compared without regard to case and
+/// without a trailing dot; an entry with a port matches nothing, as in curl, which compares host
+/// names only.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NoProxy {
     all: bool,
