@@ -84,14 +84,18 @@ impl ProxyChoice {
         }))
     }
 
-    /// The proxy for a request to `uri`: only `https://` URLs whose host is not in NO_PROXY go
-    /// through it.
-    pub fn for_uri(&self, uri: &Uri) -> Option<&ureq::Proxy> {
+    /// Whether a request to `uri` goes through the proxy: only `https://` URLs whose host is
+    /// not in NO_PROXY do.
+    pub fn applies_to(&self, uri: &Uri) -> bool {
         let https = uri
             .scheme_str()
             .is_some_and(|s| s.eq_ignore_ascii_case("https"));
-        let host = uri.host()?;
-        (https && !self.no_proxy.matches(host)).then_some(&self.proxy)
+        https && uri.host().is_some_and(|host| !self.no_proxy.matches(host))
+    }
+
+    /// The proxy as ureq takes it (with the user name and password).
+    pub fn ureq_proxy(&self) -> &ureq::Proxy {
+        &self.proxy
     }
 
     /// `http://host:port (from HTTPS_PROXY)`: the proxy as messages show it.
@@ -438,11 +442,11 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert!(p.for_uri(&uri("https://api.lucidtech.ai/v1")).is_some());
-        assert!(p.for_uri(&uri("HTTPS://api.lucidtech.ai/v1")).is_some());
-        assert!(p.for_uri(&uri("http://127.0.0.1:8080/v1")).is_none());
-        assert!(p.for_uri(&uri("http://api.lucidtech.ai/v1")).is_none());
-        assert!(p.for_uri(&uri("https://auth.example.com/token")).is_none());
+        assert!(p.applies_to(&uri("https://api.lucidtech.ai/v1")));
+        assert!(p.applies_to(&uri("HTTPS://api.lucidtech.ai/v1")));
+        assert!(!p.applies_to(&uri("http://127.0.0.1:8080/v1")));
+        assert!(!p.applies_to(&uri("http://api.lucidtech.ai/v1")));
+        assert!(!p.applies_to(&uri("https://auth.example.com/token")));
         assert_eq!(p.no_proxy().to_string(), "example.com");
     }
 

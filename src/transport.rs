@@ -144,16 +144,12 @@ impl Transport {
         let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
         // Only HTTPS outside NO_PROXY goes through the proxy; connections through it and
         // direct ones are pooled apart.
-        let via = self
-            .proxy
-            .as_ref()
-            .and_then(|p| Some((p, p.for_uri(request.uri())?.clone())));
-        let proxy = via.as_ref().map(|(p, _)| *p);
+        let proxy = self.proxy.as_ref().filter(|p| p.applies_to(request.uri()));
         let request = self
             .agent
             .configure_request(request)
             .timeout_global(Some(timeout))
-            .proxy(via.as_ref().map(|(_, px)| px.clone()))
+            .proxy(proxy.map(|p| p.ureq_proxy().clone()))
             .build();
         let mut where_ = format!("{method} {}", without_query(x.url));
         if let Some(p) = proxy {

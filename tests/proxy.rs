@@ -460,3 +460,61 @@ fn the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment() {
     assert_eq!(server.requests(), 4);
     proxy.show("the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment");
 }
+
+#[test]
+fn a_tunnel_the_proxy_refuses_is_a_transport_error() {
+    let server = TlsServer::start();
+    // CONNECT is allowed to another port only: tinyproxy answers 403.
+    let Some(proxy) = Tinyproxy::start(server.port.wrapping_add(1).max(1), None) else {
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    let mut b = builder(&server, &dir, Some(&proxy.url()));
+    b.set("max_retries", "0").unwrap();
+    let e = Client::with_proxy_env(b.build().unwrap(), &env(&[]))
+        .unwrap()
+        .access_token(None)
+        .unwrap_err();
+    proxy.show("a_tunnel_the_proxy_refuses_is_a_transport_error");
+    println!("error: {:?}: {}", e.kind(), e.message());
+    assert_eq!(e.kind(), ErrorKind::Transport, "{}", e.message());
+    assert_eq!(e.http_status(), Some(403));
+    assert!(
+        e.message()
+            .ends_with("the proxy refused to open a tunnel (CONNECT answered 403)"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(server.requests(), 0);
+}
+
+#[test]
+fn a_proxy_that_is_not_there_is_a_transport_error_without_its_password() {
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut b = CredentialsBuilder::new();
+    b.set("client_id", "CLIENT_ID").unwrap();
+    b.set("client_secret", "CLIENT_SECRET").unwrap();
+    b.set("auth_endpoint", "https://127.0.0.1:9").unwrap();
+    b.set("max_retries", "0").unwrap();
+    b.set("proxy", &format!("http://u:hunter2@127.0.0.1:{port}"))
+        .unwrap();
+    let e = Client::with_proxy_env(b.build().unwrap(), &env(&[]))
+        .unwrap()
+        .access_token(None)
+        .unwrap_err();
+    println!("error: {:?}: {}", e.kind(), e.message());
+    assert_eq!(e.kind(), ErrorKind::Transport, "{}", e.message());
+    assert!(
+        e.message().contains(&format!(
+            "via the proxy http://127.0.0.1:{port} (from key 'proxy')"
+        )),
+        "{}",
+        e.message()
+    );
+    assert!(!e.message().contains("hunter2"), "{}", e.message());
+}
