@@ -43,7 +43,7 @@ impl fmt::Debug for ProxyChoice {
         f.debug_struct("ProxyChoice")
             .field("proxy", &self.shown)
             .field("source", &self.source)
-            .field("authenticated", &!self.secrets.is_empty())
+            .field("authenticated", &self.has_credentials())
             .field("no_proxy", &self.no_proxy)
             .finish()
     }
@@ -193,9 +193,10 @@ fn parse(value: &str) -> std::result::Result<Parsed, String> {
     // The user name alone is not scrubbed: it is no secret, and a short one would garble
     // every message it occurs in.
     let mut secrets = Vec::new();
-    if let Some(u) = userinfo {
-        secrets.push(u.to_string());
-        secrets.extend(u.split_once(':').map(|(_, p)| p.to_string()));
+    let with_password = userinfo.and_then(|u| u.split_once(':').map(|(_, p)| (u, p)));
+    if let Some((userinfo, password)) = with_password {
+        secrets.push(userinfo.to_string());
+        secrets.push(password.to_string());
         secrets.extend(proxy.password().map(str::to_string));
         secrets.retain(|s| !s.is_empty());
         // Longest first, so that a part does not break up a whole that holds it.
@@ -488,6 +489,15 @@ mod tests {
         let scrubbed = p.scrub("x http://us%65r:pa%24%24@p:3128 pa$$ pa%24%24 y");
         assert_eq!(scrubbed, "x http://***@p:3128 *** *** y");
         let debug = format!("{p:?}");
+        let user_only = ProxyChoice::choose(Some("http://u@p:1"), &env(&[]))
+            .unwrap()
+            .unwrap();
+        assert!(user_only.has_credentials());
+        assert_eq!(
+            user_only.scrub("u u"),
+            "u u",
+            "a user name alone is no secret"
+        );
         assert!(!debug.contains("pa$$") && !debug.contains("%24"), "{debug}");
     }
 }
