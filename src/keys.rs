@@ -112,7 +112,7 @@ pub const KEYS: &[KeySpec] = &[
         doc: "`redis://host:port/db` or `rediss://...`: share tokens between hosts through Redis (implies a shared cache); plain `redis://` only to loopback unless `allow_http`" },
     KeySpec { name: "proxy", kind: Kind::Checked(crate::proxy::check_key),
         default: DefaultValue::Computed("from the environment: `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY`"), secret: true,
-        doc: "`http://[user:password@]host[:port]` (port 1080 if none): HTTPS goes through it as a CONNECT tunnel, except to hosts in `NO_PROXY`; `none` ignores the environment" },
+        doc: "`http://[user:password@]host[:port]` (port 1080 if none) or `https://...` (TLS to the proxy too, port 443 if none): HTTPS goes through it as a CONNECT tunnel, except to hosts in `NO_PROXY`; `none` ignores the environment" },
     KeySpec { name: "ca_file", kind: Kind::Path, default: DefaultValue::Computed("system roots"),
         secret: false, doc: "PEM bundle of extra trusted roots, added to the system's" },
     KeySpec { name: "timeout", kind: Kind::Seconds { min: 1 }, default: DefaultValue::Value("30"),

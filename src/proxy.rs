@@ -15,8 +15,10 @@ use ureq::http::Uri;
 /// The value of the `proxy` key that turns proxies off, whatever the environment says.
 pub const NONE: &str = "none";
 
-/// The port of a proxy URL that names none, as curl assumes.
+/// The port of an `http://` proxy URL that names none, as curl assumes.
 pub const DEFAULT_PORT: u16 = 1080;
+/// The port of an `https://` proxy URL that names none, as curl assumes.
+pub const DEFAULT_TLS_PORT: u16 = 443;
 
 /// Variables that name the proxy for `https://` URLs, in the order they are read.
 pub const PROXY_VARS: &[&str] = &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
@@ -28,7 +30,7 @@ pub const NO_PROXY_VARS: &[&str] = &["no_proxy", "NO_PROXY"];
 #[derive(Clone)]
 pub struct ProxyChoice {
     proxy: ureq::Proxy,
-    /// `http://host:port`, without user name or password: what messages show.
+    /// `http(s)://host:port`, without user name or password: what messages show.
     shown: String,
     /// Where it came from: `key 'proxy'` or the variable's name.
     source: String,
@@ -130,8 +132,9 @@ struct Parsed {
     secrets: Vec<Secret>,
 }
 
-/// Checks a proxy URL: `http://[user[:password]@]host[:port][/]`, or the same without
-/// `http://`. Other schemes are refused; the port defaults to 1080 as in curl. `Err` says why
+/// Checks a proxy URL: `http://[user[:password]@]host[:port][/]`, the same without `http://`,
+/// or `https://...` (TLS to the proxy too, its certificate verified with the same roots). Other
+/// schemes are refused; the port defaults to 1080 (`https://`: 443) as in curl. `Err` says why
 /// without quoting the value when it holds a user name or password.
 fn parse(value: &str) -> std::result::Result<Parsed, String> {
     let quoted = if has_userinfo(value) {
@@ -147,11 +150,15 @@ fn parse(value: &str) -> std::result::Result<Parsed, String> {
     let bad = |why: &str| format!("proxy{quoted} {why}");
     let uri: Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
     let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
-    if scheme != "http" {
-        return Err(bad(
-            "is not usable: only http:// proxies are supported (HTTPS goes through them as a CONNECT tunnel)",
-        ));
-    }
+    let default_port = match scheme.as_str() {
+        "http" => DEFAULT_PORT,
+        "https" => DEFAULT_TLS_PORT,
+        _ => {
+            return Err(bad(
+                "is not usable: only http:// and https:// proxies are supported (HTTPS goes through them as a CONNECT tunnel)",
+            ))
+        }
+    };
     let authority = uri
         .authority()
         .ok_or_else(|| bad("has no host"))?
@@ -176,15 +183,15 @@ fn parse(value: &str) -> std::result::Result<Parsed, String> {
         .get(host.len()..)
         .and_then(|p| p.strip_prefix(':'))
     {
-        None | Some("") => DEFAULT_PORT,
+        None | Some("") => default_port,
         Some(digits) => match digits.parse::<u16>() {
             Ok(port) if port != 0 && digits.bytes().all(|b| b.is_ascii_digit()) => port,
             _ => return Err(bad("has no valid port")),
         },
     };
-    let shown = format!("http://{host}:{port}");
+    let shown = format!("{scheme}://{host}:{port}");
     let full = match userinfo {
-        Some(u) => format!("http://{u}@{host}:{port}"),
+        Some(u) => format!("{scheme}://{u}@{host}:{port}"),
         None => shown.clone(),
     };
     let proxy = ureq::Proxy::new(&full).map_err(|_| {
@@ -217,7 +224,8 @@ pub fn check_key(value: &str) -> std::result::Result<(), String> {
     }
     // The key is secret: the reason never quotes the value.
     parse(value.trim()).map(|_| ()).map_err(|_| {
-        "must be 'none' or an http:// proxy URL (http://[user:password@]host[:port])".to_string()
+        "must be 'none' or a proxy URL (http://[user:password@]host[:port], or https://...)"
+            .to_string()
     })
 }
 
@@ -461,11 +469,19 @@ mod tests {
             "{}",
             e.message()
         );
-        assert!(e.message().contains("only http://"), "{}", e.message());
+        assert!(
+            e.message().contains("only http:// and https://"),
+            "{}",
+            e.message()
+        );
         assert!(!e.message().contains("s3cret"), "{}", e.message());
-        let e = ProxyChoice::choose(Some("https://p:443"), &env(&[])).unwrap_err();
+        let e = ProxyChoice::choose(Some("socks5://p:1080"), &env(&[])).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-        assert!(e.message().contains("'https://p:443'"), "{}", e.message());
+        assert!(e.message().contains("'socks5://p:1080'"), "{}", e.message());
+        let tls = ProxyChoice::choose(Some("HTTPS://u:pw@p"), &env(&[]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(tls.describe(), "https://p:443 (from key 'proxy')");
         for bad in [
             "http://",
             "http://p:1/path",

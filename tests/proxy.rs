@@ -518,3 +518,62 @@ fn a_proxy_that_is_not_there_is_a_transport_error_without_its_password() {
     );
     assert!(!e.message().contains("hunter2"), "{}", e.message());
 }
+
+#[test]
+fn an_https_proxy_is_reached_over_tls_and_tunnels_as_an_http_one() {
+    let ca = support::tls::TestCa::new();
+    let server = TlsServer::start_with(&ca);
+    let proxy = support::tls::TlsProxy::start(&ca);
+    let dir = TempDir::new("proxy");
+    let creds = builder(&server, &dir, Some(&proxy.url)).build().unwrap();
+    token_and_call(&Client::with_proxy_env(creds, &env(&[])).unwrap());
+    let heads = proxy.heads();
+    println!("an_https_proxy_is_reached_over_tls_and_tunnels_as_an_http_one: CONNECTs: {heads:?}");
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    for head in &heads {
+        assert!(
+            head.starts_with(&format!("CONNECT 127.0.0.1:{} HTTP/1.1\r\n", server.port)),
+            "{head}"
+        );
+    }
+    assert_eq!(server.requests(), 2);
+    assert!(heads.iter().all(|h| !h.contains("Proxy-Authorization")));
+
+    // Credentials in the proxy URL go to the proxy, and only to it, as Proxy-Authorization.
+    let url = proxy.url.replace(
+        "https://",
+        &format!("https://{PROXY_USER}:{PROXY_PASSWORD}@"),
+    );
+    let creds = builder(&server, &dir, Some(&url)).build().unwrap();
+    token_and_call(&Client::with_proxy_env(creds, &env(&[])).unwrap());
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 4, "{heads:?}");
+    for head in &heads[2..] {
+        assert!(
+            head.contains("\r\nProxy-Authorization: Basic cHJveHl1c2VyOnMzY3JldFBhNTU=\r\n"),
+            "{head}"
+        );
+    }
+    assert!(server.heads().iter().all(|h| !h.contains("roxy-")));
+
+    // The proxy's certificate is checked too: without the CA, a TLS error.
+    let mut b = builder(&server, &dir, Some(&proxy.url));
+    b.set(
+        "ca_file",
+        dir.write("other.pem", &support::tls::TestCa::new().pem)
+            .to_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let e = Client::with_proxy_env(b.build().unwrap(), &env(&[]))
+        .unwrap()
+        .access_token(None)
+        .unwrap_err();
+    println!("error: {:?}: {}", e.kind(), e.message());
+    assert_eq!(e.kind(), ErrorKind::Tls, "{}", e.message());
+    assert_eq!(
+        proxy.heads().len(),
+        4,
+        "no CONNECT sent to an unverified proxy"
+    );
+}
