@@ -407,7 +407,7 @@ fn a_proxy_variable_that_is_not_usable_is_a_config_error_without_its_password() 
 }
 
 #[test]
-fn the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment() {
+fn the_lucid_tool_reads_the_proxy_variables_from_its_environment() {
     let server = TlsServer::start();
     let Some(proxy) = Tinyproxy::start(server.port, None) else {
         return;
@@ -457,8 +457,13 @@ fn the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment() {
         ("no_proxy", "localhost,127.0.0.1".to_string()),
     ]);
     assert_eq!(proxy.connects_to(server.port), 2, "{}", proxy.log());
-    assert_eq!(server.requests(), 4);
-    proxy.show("the_lucid_tool_reads_https_proxy_and_no_proxy_from_its_environment");
+    // `proxy = none` in the file wins over the environment.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}proxy = none\n")).unwrap();
+    run(&[("HTTPS_PROXY", proxy.url())]);
+    assert_eq!(proxy.connects_to(server.port), 2, "{}", proxy.log());
+    assert_eq!(server.requests(), 6);
+    proxy.show("the_lucid_tool_reads_the_proxy_variables_from_its_environment");
 }
 
 #[test]
