@@ -64,6 +64,39 @@ typedef int32_t LucidStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// A counter of `LucidStats`. The numbers never change; new counters are only added at the end.
+enum LucidStat
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Token requests that got a token.
+  LUCID_STAT_TOKEN_FETCHES = 0,
+  // Token requests that did not, after their retries.
+  LUCID_STAT_TOKEN_FETCH_FAILURES = 1,
+  // Token reads answered from memory.
+  LUCID_STAT_MEMORY_READS = 2,
+  // Tokens taken from the shared cache instead of the token endpoint.
+  LUCID_STAT_SHARED_CACHE_READS = 3,
+  // Tokens renewed in the background (refresh ahead).
+  LUCID_STAT_BACKGROUND_REFRESHES = 4,
+  // API calls answered 401 whose token was dropped and fetched again.
+  LUCID_STAT_UNAUTHORIZED_REFETCHES = 5,
+  // Attempts after the first, of token requests and API calls.
+  LUCID_STAT_RETRIES = 6,
+  // Milliseconds the last successful token request took, retries included.
+  LUCID_STAT_LAST_FETCH_LATENCY_MS = 7,
+  // The `LucidStatus` of the last error a call on the client returned; 0 when none.
+  LUCID_STAT_LAST_ERROR_STATUS = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum LucidStat LucidStat;
+#else
+typedef int32_t LucidStat;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A client: credentials, a connection pool and the token cache. Made by `lucid_client_new`,
 // freed with `lucid_client_free`. Safe to use from many threads at once; share one per process
 // (per credentials) so that all threads share its tokens.
@@ -87,6 +120,10 @@ typedef struct LucidError LucidError;
 // Immutable: may be read from any thread. Everything it returns is borrowed from it and stays
 // valid until it is freed.
 typedef struct LucidResponse LucidResponse;
+
+// A snapshot of a client's counters and tokens, made by `lucid_client_stats` and freed with
+// `lucid_stats_free`. Immutable: may be read from any thread. Holds no token.
+typedef struct LucidStats LucidStats;
 
 // Receives one log line: `level` is 1 (error) to 4 (debug), `message` is valid only during the
 // call and never holds a secret or token. Called from whichever thread logs, possibly several at
@@ -130,7 +167,8 @@ LucidStatus lucid_client_access_token_buf(const LucidClient *client,
 
 // Sends `method` (e.g. "GET") to `path` joined to the API endpoint, with `x-api-key` (when
 // set), `Authorization: Bearer <token>`, the `header_count` extra headers in `headers` (each
-// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0). Any HTTP status
+// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0); a body without a
+// `Content-Type` among `headers` goes as `application/json`, as the official SDKs send. Any HTTP status
 // is a success: read it from the response. On a 401 the token is renewed and the request sent
 // once more. On success writes a new response to `*out` (free with `lucid_response_free`).
 LucidStatus lucid_client_request(const LucidClient *client,
@@ -150,16 +188,22 @@ LucidStatus lucid_credentials_new(const char *client_id,
                                   LucidCredentials **out,
                                   LucidError **err);
 
-// Reads profile `profile` (NULL: "default") of the INI file at `path`.
+// Reads profile `profile` (NULL: "default") of the credentials file at `path`: INI
+// (`~/.lucidtech/credentials.cfg`) or the cradl SDK's JSON (`~/.cradl/credentials.json`), told
+// apart by the content (JSON starts with `{`), not the name.
 // On success writes a new object to `*out` (free with `lucid_credentials_free`).
 LucidStatus lucid_credentials_from_file(const char *path,
                                         const char *profile,
                                         LucidCredentials **out,
                                         LucidError **err);
 
-// Finds credentials as the official SDKs do: `LAS_CLIENT_ID` and `LAS_CLIENT_SECRET` (with
-// `LAS_API_KEY`, `LAS_AUTH_ENDPOINT`, `LAS_API_ENDPOINT`), else the file `LAS_CREDENTIALS_FILE`,
-// else `~/.lucidtech/credentials.cfg`; profile `profile`, else `LAS_PROFILE`, else "default".
+// Finds credentials as the official SDKs do, first found wins: `LAS_CLIENT_ID` and
+// `LAS_CLIENT_SECRET` or `LAS_ACCESS_TOKEN` (with `LAS_API_KEY`, `LAS_AUTH_ENDPOINT`,
+// `LAS_API_ENDPOINT`); `CRADL_CLIENT_ID` and `CRADL_CLIENT_SECRET` or `CRADL_ACCESS_TOKEN` (with
+// `CRADL_AUTH_ENDPOINT`, `CRADL_API_ENDPOINT`); the file `LAS_CREDENTIALS_FILE`;
+// `~/.lucidtech/credentials.cfg`; `~/.cradl/credentials.json`. Profile `profile`, else
+// `LAS_PROFILE`, else "default". An id without its secret (or the reverse) is
+// `LUCID_STATUS_CONFIG` naming the missing variable.
 // On success writes a new object to `*out` (free with `lucid_credentials_free`).
 LucidStatus lucid_credentials_discover(const char *profile,
                                        LucidCredentials **out,
@@ -255,6 +299,47 @@ const char *lucid_response_header(const LucidResponse *response,
 
 // Frees a response. NULL is accepted.
 void lucid_response_free(LucidResponse *response);
+
+// Takes a snapshot of `client`'s counters and of the tokens it holds (one per scope).
+// On success writes a new object to `*out` (free with `lucid_stats_free`).
+LucidStatus lucid_client_stats(const LucidClient *client,
+                               LucidStats **out,
+                               LucidError **err);
+
+// The value of counter `which` (a `LucidStat`); 0 for a NULL snapshot or a number that is not a
+// counter (of a newer library, say).
+uint64_t lucid_stats_value(const LucidStats *stats,
+                           int32_t which);
+
+// The name of counter `which`, e.g. `"token_fetches"`; NULL for a number that is not a counter.
+// Static: never free it.
+const char *lucid_stat_name(int32_t which);
+
+// How many scopes the client holds a token for (0 for NULL).
+size_t lucid_stats_scope_count(const LucidStats *stats);
+
+// The scope of token number `index` (`""` for no scope); NULL past the last. Borrowed from
+// `stats`.
+const char *lucid_stats_scope(const LucidStats *stats,
+                              size_t index);
+
+// Where token number `index` came from: `"token endpoint"`, `"shared cache"` or
+// `"pre-issued"`; NULL past the last. Static: never free it.
+const char *lucid_stats_scope_origin(const LucidStats *stats,
+                                     size_t index);
+
+// Milliseconds, when the snapshot was taken, until token number `index` enters its refresh
+// window (0 once it has, or past the last).
+uint64_t lucid_stats_scope_refresh_in_ms(const LucidStats *stats,
+                                         size_t index);
+
+// Milliseconds, when the snapshot was taken, until token number `index` expires (0 once it
+// has, or past the last).
+uint64_t lucid_stats_scope_expires_in_ms(const LucidStats *stats,
+                                         size_t index);
+
+// Frees a snapshot. NULL is accepted.
+void lucid_stats_free(LucidStats *stats);
 
 // The name of a status constant, e.g. `"LUCID_STATUS_TIMEOUT"`; `"LUCID_STATUS_UNKNOWN"` for a
 // number that is not a status. The string is static: never free it.

@@ -16,6 +16,7 @@ use crate::clock::{nanos, Clock};
 use crate::error::{Error, Result};
 use crate::log;
 use crate::retry::Deadline;
+use crate::stats::{Counters, ScopeStats};
 use crate::token::Token;
 use crate::token_copy::TokenCopy;
 use crate::token_source::TokenSource;
@@ -53,6 +54,7 @@ pub struct TokenCache {
 struct Shared {
     source: Box<dyn TokenSource>,
     clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
     /// Set when the cache is dropped: no new refresh starts.
     closed: AtomicBool,
 }
@@ -104,6 +106,7 @@ impl TokenCache {
         clock: Arc<dyn Clock>,
         refresh_ahead: bool,
         refresh_within: Duration,
+        counters: Arc<Counters>,
     ) -> Self {
         TokenCache {
             default: (default_scope.to_string(), Arc::default()),
@@ -111,6 +114,7 @@ impl TokenCache {
             shared: Arc::new(Shared {
                 source,
                 clock,
+                counters,
                 closed: AtomicBool::new(false),
             }),
             refresh_ahead,
@@ -123,14 +127,18 @@ impl TokenCache {
     /// shared memory while it is fresh; `None` when there is none.
     pub fn read<R>(&self, scope: &str, f: &mut dyn FnMut(&Token) -> R) -> Option<R> {
         let now = self.shared.clock.now();
-        self.with_slot(scope, |slot| match slot.read(now, self.refresh_ahead, f) {
+        let found = self.with_slot(scope, |slot| match slot.read(now, self.refresh_ahead, f) {
             Read::Fresh(r) => Some(r),
             Read::Renew(r) => {
                 self.renew(scope, slot);
                 Some(r)
             }
             Read::Miss => None,
-        })
+        });
+        if found.is_some() {
+            self.shared.counters.memory_read();
+        }
+        found
     }
 
     /// Copies the token for `scope` into `out` when it is fresh, without a lock, a reference count
@@ -139,10 +147,15 @@ impl TokenCache {
     /// `scope` `None` is the client's own, reached without comparing names.
     pub fn read_into(&self, scope: Option<&str>, out: &mut [u8]) -> Option<Result<usize, usize>> {
         let now = self.shared.clock.now();
-        match scope {
+        let copied = match scope {
             None => self.default.1.copy.read_into(now, out),
             Some(scope) => self.with_slot(scope, |slot| slot.copy.read_into(now, out)),
+        };
+        // A read into a buffer too small is not a read: the caller asks again.
+        if let Some(Ok(_)) = copied {
+            self.shared.counters.memory_read();
         }
+        copied
     }
 
     /// The token for `scope`: the cached one while it can be served, else one from the source
@@ -154,6 +167,7 @@ impl TokenCache {
                 if !token.is_fresh(now) {
                     self.renew(scope, slot);
                 }
+                self.shared.counters.memory_read();
                 return Ok(token);
             }
             slot.fetch_now(scope, &self.shared, deadline)
@@ -170,6 +184,31 @@ impl TokenCache {
             )
         });
         self.shared.source.reject(scope, rejected, deadline);
+    }
+
+    /// Each scope's current token: where it came from, and the time until its refresh and its
+    /// expiry.
+    pub fn scope_stats(&self) -> Vec<ScopeStats> {
+        let now = self.shared.clock.now();
+        let mut slots = vec![(self.default.0.clone(), self.default.1.clone())];
+        slots.extend(
+            read(&self.slots)
+                .iter()
+                .map(|(scope, slot)| (scope.clone(), slot.clone())),
+        );
+        let left = |at: u64| Duration::from_nanos(at.saturating_sub(now));
+        slots
+            .into_iter()
+            .filter_map(|(scope, slot)| {
+                let token = read(&slot.current).clone()?;
+                Some(ScopeStats {
+                    scope,
+                    origin: token.origin(),
+                    refresh_in: left(token.stale_at()),
+                    expires_in: left(token.expires_at().mono),
+                })
+            })
+            .collect()
     }
 
     /// Starts a background refresh of `slot`, unless one runs, the last failed too recently, or
@@ -300,6 +339,7 @@ impl Slot {
         match shared.source.fetch(scope, deadline) {
             Ok(token) => {
                 self.replace(|_| true, Some(Arc::new(token)));
+                Counters::add(&shared.counters.background_refreshes, 1);
                 self.failures.store(0, Ordering::Release);
                 *last_error = None;
             }
@@ -480,6 +520,7 @@ mod tests {
             clock.clone(),
             refresh_ahead,
             Duration::from_secs(60),
+            Default::default(),
         );
         Setup {
             cache,

@@ -1,5 +1,6 @@
 //! A client: credentials, one HTTP agent and the token pipeline it composes (memory, then the
-//! shared cache when configured, then the token endpoint). Safe to share between threads.
+//! pre-issued `access_token` when given, then the shared cache when configured, then the token
+//! endpoint when there are client credentials). Safe to share between threads.
 
 use crate::cache::TokenCache;
 use crate::clock::{Clock, SystemClock};
@@ -8,10 +9,12 @@ use crate::disk_cache::DiskStore;
 use crate::endpoint::{self, without_query};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
+use crate::preissued::PreIssued;
 use crate::redis_cache::RedisStore;
 use crate::response::Response;
 use crate::retry::{judge_exchange, Deadline};
 use crate::shared_cache::{SharedCache, Store};
+use crate::stats::{Counters, Stats};
 use crate::token::Token;
 use crate::token_endpoint::TokenEndpoint;
 use crate::token_source::TokenSource;
@@ -38,6 +41,7 @@ pub struct Client {
     /// The token pipeline's front: memory, then the shared cache (when configured), then the
     /// token endpoint.
     tokens: TokenCache,
+    counters: Arc<Counters>,
 }
 
 impl Client {
@@ -67,17 +71,44 @@ impl Client {
     ) -> Result<Self> {
         let creds = Arc::new(creds);
         let transport = Arc::new(Transport::new(&creds, env)?);
-        let endpoint = TokenEndpoint::new(creds.clone(), transport.clone(), clock.clone());
-        let source: Box<dyn TokenSource> = match shared_store(&creds)? {
-            Some(store) => Box::new(SharedCache::new(
-                store,
-                Box::new(endpoint),
-                &creds,
+        let counters = Arc::new(Counters::default());
+        let default_scope = creds.scope.as_deref().unwrap_or("");
+        let fetcher: Option<Box<dyn TokenSource>> = if creds.has_client_credentials() {
+            let endpoint = TokenEndpoint::new(
+                creds.clone(),
+                transport.clone(),
+                clock.clone(),
+                counters.clone(),
+            );
+            Some(match shared_store(&creds)? {
+                Some(store) => Box::new(SharedCache::new(
+                    store,
+                    Box::new(endpoint),
+                    &creds,
+                    clock.clone(),
+                    counters.clone(),
+                )),
+                None => Box::new(endpoint),
+            })
+        } else {
+            None
+        };
+        let source: Box<dyn TokenSource> = match (&creds.access_token, fetcher) {
+            (Some(token), next) => Box::new(PreIssued::new(
+                token.clone(),
+                default_scope,
+                creds.refresh_margin,
+                next,
                 clock.clone(),
             )),
-            None => Box::new(endpoint),
+            (None, Some(fetcher)) => fetcher,
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "neither client credentials nor an access_token",
+                ))
+            }
         };
-        let default_scope = creds.scope.as_deref().unwrap_or("");
         Ok(Client {
             tokens: TokenCache::new(
                 default_scope,
@@ -85,7 +116,9 @@ impl Client {
                 clock,
                 creds.refresh_ahead,
                 creds.timeout,
+                counters.clone(),
             ),
+            counters,
             creds,
             transport,
         })
@@ -94,7 +127,20 @@ impl Client {
     /// A fresh access token for `scope`: `None` is the configured scope, `Some("")` asks for none.
     /// The whole call (waits for locks, the fetch and its retries) ends within `retry_deadline`.
     pub fn access_token(&self, scope: Option<&str>) -> Result<Arc<Token>> {
-        self.tokens.get(self.scope(scope), self.deadline())
+        self.noted(self.tokens.get(self.scope(scope), self.deadline()))
+    }
+
+    /// A snapshot of what this client has done with its tokens, and of the tokens it holds.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot(self.tokens.scope_stats())
+    }
+
+    /// Remembers the kind of an error the caller gets, for [`Client::stats`].
+    fn noted<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            self.counters.failed(e.kind());
+        }
+        result
     }
 
     /// The deadline of a call that starts now.
@@ -113,7 +159,8 @@ impl Client {
         if let Some(r) = self.tokens.read(scope, &mut f) {
             return Ok(r);
         }
-        self.tokens.get(scope, self.deadline()).map(|t| f(&t))
+        self.noted(self.tokens.get(scope, self.deadline()))
+            .map(|t| f(&t))
     }
 
     /// Copies a fresh access token for `scope` (as `access_token`) into `out`: `Ok(len)` when
@@ -139,9 +186,20 @@ impl Client {
     /// whatever its status. On a 401 the token is dropped, a new one fetched and the request
     /// sent once more. 429 and 503 are retried for any method; other 5xx and transport failures
     /// only for idempotent methods. `path` is joined to `api_endpoint`; an absolute URL elsewhere
-    /// is refused. The whole call (the token, the exchange, their retries, the refetch after a
-    /// 401) ends within `retry_deadline`.
+    /// is refused. A non-empty `body` without a `Content-Type` among `headers` is sent as
+    /// `application/json`. The whole call (the token, the exchange, their retries, the refetch
+    /// after a 401) ends within `retry_deadline`.
     pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Response> {
+        self.noted(self.send_request(method, path, headers, body))
+    }
+
+    fn send_request(
         &self,
         method: &str,
         path: &str,
@@ -170,6 +228,7 @@ impl Client {
             "{method} {}: 401, fetching a new token and sending once more",
             without_query(path)
         ));
+        Counters::add(&self.counters.unauthorized_refetches, 1);
         self.tokens.reject(self.scope(None), &token, deadline);
         let token = self.tokens.get(self.scope(None), deadline)?;
         self.send_api(method, &url, headers, body, &token, deadline)
@@ -191,11 +250,21 @@ impl Client {
         }
         headers.push(("Authorization", &bearer));
         headers.extend_from_slice(extra);
+        // Every official SDK sends JSON with this type; an API call with a body and no type of
+        // its own gets it too.
+        let typed = extra
+            .iter()
+            .any(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"));
+        if !body.is_empty() && !typed {
+            headers.push(("Content-Type", "application/json"));
+        }
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
+        let mut attempts = 0u64;
         let raw = self.creds.retry.run(
             &format!("{method} {}", without_query(url)),
             deadline,
             |time_left| {
+                attempts += 1;
                 self.transport.send(&Exchange {
                     method,
                     url,
@@ -206,7 +275,9 @@ impl Client {
                 })
             },
             |outcome| judge_exchange(outcome, idempotent),
-        )?;
+        );
+        Counters::add(&self.counters.retries, attempts.saturating_sub(1));
+        let raw = raw?;
         Ok(Response {
             status: raw.status,
             headers: raw.headers,

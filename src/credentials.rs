@@ -33,9 +33,14 @@ pub enum ClientAuth {
 /// Complete, validated credentials. Immutable; cheap to share between threads behind an `Arc`.
 #[derive(Clone, Debug)]
 pub struct Credentials {
+    /// Empty when only an `access_token` was given.
     pub(crate) client_id: String,
-    pub(crate) client_secret: Secret,
+    /// `None` when only an `access_token` was given.
+    pub(crate) client_secret: Option<Secret>,
     pub(crate) api_key: Option<Secret>,
+    /// A pre-issued token (the `access_token` key).
+    pub(crate) access_token: Option<Secret>,
+    pub(crate) audience: Option<String>,
     pub(crate) token_url: String,
     pub(crate) api_endpoint: String,
     pub(crate) scope: Option<String>,
@@ -86,8 +91,13 @@ impl Credentials {
         self.source.values.contains_key(name)
     }
 
+    /// The client id; empty when only an `access_token` was given.
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+    /// Whether there are a client id and secret to fetch tokens with.
+    pub fn has_client_credentials(&self) -> bool {
+        self.client_secret.is_some()
     }
     /// The token endpoint's URL, worked out from `auth_endpoint`.
     pub fn token_url(&self) -> &str {
@@ -165,10 +175,24 @@ impl CredentialsBuilder {
             _ => 0,
         };
         let missing = |key: &str| Error::new(ErrorKind::Config, format!("missing key '{key}'"));
-        let client_id = text("client_id").ok_or_else(|| missing("client_id"))?;
-        let client_secret = secret("client_secret").ok_or_else(|| missing("client_secret"))?;
+        let access_token = secret("access_token");
+        let (client_id, client_secret) = match (text("client_id"), secret("client_secret")) {
+            (Some(id), Some(secret)) => (id, Some(secret)),
+            (Some(_), None) => return Err(missing("client_secret")),
+            (None, Some(_)) => return Err(missing("client_id")),
+            (None, None) if access_token.is_some() => (String::new(), None),
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "missing key 'client_id' (with 'client_secret'), or 'access_token'",
+                ))
+            }
+        };
         let allow_http = flag("allow_http");
         let token_url = endpoint::token_url(&text("auth_endpoint").unwrap_or_default())?;
+        // The cradl SDK's flow for its Kinde hosts: id, secret, grant_type and audience in the
+        // form body. Keys that are set win.
+        let kinde = endpoint::is_kinde_token_url(&token_url);
         let api_endpoint = endpoint::api_base(&text("api_endpoint").unwrap_or_default())?;
         endpoint::check_transport(&token_url, allow_http)
             .map_err(|e| e.context("key 'auth_endpoint'"))?;
@@ -182,17 +206,24 @@ impl CredentialsBuilder {
             client_id,
             client_secret,
             api_key: secret("api_key"),
+            access_token,
+            audience: text("audience")
+                .or_else(|| kinde.then(|| endpoint::CRADL_AUDIENCE.to_string())),
             token_url,
             api_endpoint,
             scope: text("scope"),
             token_params: match text("token_params").as_deref() {
                 Some("body") => TokenParams::Body,
-                _ => TokenParams::Query,
+                Some(_) => TokenParams::Query,
+                None if kinde => TokenParams::Body,
+                None => TokenParams::Query,
             },
             client_auth: match text("client_auth").as_deref() {
                 Some("basic_urlencoded") => ClientAuth::BasicUrlencoded,
                 Some("post") => ClientAuth::Post,
-                _ => ClientAuth::Basic,
+                Some(_) => ClientAuth::Basic,
+                None if kinde => ClientAuth::Post,
+                None => ClientAuth::Basic,
             },
             use_cache: flag("use_cache"),
             cache_dir: text("cache_dir").map(PathBuf::from),
@@ -308,6 +339,82 @@ mod tests {
         assert_eq!(
             (e.kind(), e.message()),
             (ErrorKind::Config, "missing key 'client_secret'")
+        );
+    }
+
+    #[test]
+    fn cradl_kinde_hosts_default_to_the_cradl_flow_and_keys_win() {
+        for (endpoint, kinde) in [
+            ("https://auth.cradl.ai/oauth2/token", true),
+            ("auth.lucidtech.io", true),
+            ("https://acme.kinde.com/oauth2/token", true),
+            ("auth.lucidtech.ai/oauth2", false),
+            ("https://notkinde.com.example/token", false),
+        ] {
+            let mut b = CredentialsBuilder::new();
+            b.set("client_id", "i")
+                .unwrap()
+                .set("client_secret", "s")
+                .unwrap();
+            b.set("auth_endpoint", endpoint).unwrap();
+            let c = b.build().unwrap();
+            let expected = if kinde {
+                (
+                    TokenParams::Body,
+                    ClientAuth::Post,
+                    Some("https://api.cradl.ai/v1"),
+                )
+            } else {
+                (TokenParams::Query, ClientAuth::Basic, None)
+            };
+            assert_eq!(
+                (c.token_params, c.client_auth, c.audience.as_deref()),
+                expected,
+                "{endpoint}"
+            );
+            b.set("token_params", "query").unwrap();
+            b.set("client_auth", "basic").unwrap();
+            b.set("audience", "https://api.example/v2").unwrap();
+            let c = b.build().unwrap();
+            assert_eq!(
+                (c.token_params, c.client_auth, c.audience.as_deref()),
+                (
+                    TokenParams::Query,
+                    ClientAuth::Basic,
+                    Some("https://api.example/v2")
+                ),
+                "{endpoint}: keys that are set win"
+            );
+        }
+    }
+
+    #[test]
+    fn an_access_token_makes_client_credentials_optional() {
+        use base64::Engine;
+        let payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"exp":4102444800}"#);
+        let jwt = format!("eyJhbGciOiJub25lIn0.{payload}.sig");
+        let mut b = CredentialsBuilder::new();
+        b.set("access_token", &jwt).unwrap();
+        let c = b.build().unwrap();
+        assert!(!c.has_client_credentials() && c.client_id().is_empty());
+        let e = b.set("access_token", "opaque-token").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "key 'access_token': value is not usable: must be a JWT with an exp claim"
+        );
+        b.set("client_id", "i").unwrap();
+        assert_eq!(
+            b.build().unwrap_err().message(),
+            "missing key 'client_secret'"
+        );
+        let e = CredentialsBuilder::new().build().unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (
+                ErrorKind::Config,
+                "missing key 'client_id' (with 'client_secret'), or 'access_token'"
+            )
         );
     }
 

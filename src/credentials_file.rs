@@ -1,5 +1,7 @@
-//! Reading credentials from the INI file the vendors document, and finding them the way the
-//! official SDKs do: environment first, then `LAS_CREDENTIALS_FILE`, then the per-user default file.
+//! Reading credentials from the INI file the vendors document (`~/.lucidtech/credentials.cfg`) or
+//! the JSON file of the cradl SDK (`~/.cradl/credentials.json`), and finding them the way the
+//! official SDKs do: the environment (`LAS_*`, then `CRADL_*`), then `LAS_CREDENTIALS_FILE`, then
+//! the per-user default files.
 
 use crate::credentials::{Credentials, CredentialsBuilder};
 use crate::error::{Error, ErrorKind, Result};
@@ -15,14 +17,86 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// Larger credentials files are refused rather than read into memory.
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
-/// Reads `profile` (or `default`) from the INI file at `path`. Keys before any section belong to
-/// `default`; a `[default]` section adds to them and wins where both set a key. Values are literal:
-/// see [`crate::ini`] for the dialect.
+/// Reads `profile` (or `default`) from the credentials file at `path`, INI or JSON by its content
+/// (JSON when its first character other than a blank is `{`), whatever its name.
+///
+/// INI: keys before any section belong to `default`; a `[default]` section adds to them and wins
+/// where both set a key. Values are literal: see [`crate::ini`] for the dialect.
+///
+/// JSON, as the cradl SDK writes `~/.cradl/credentials.json`: an object with one object per
+/// profile, whose members are keys; a string, number or boolean value is taken as the INI text of
+/// it would be, `null` as not set.
 pub fn from_file(path: &Path, profile: Option<&str>) -> Result<Credentials> {
     let where_ = format!("credentials file {}", path.display());
     let text = read_limited(path).map_err(|e| e.context(&where_))?;
     warn_if_shared(path);
-    parse(&text, profile, &where_)
+    if is_json(&text) {
+        parse_json(&text, profile, &where_)
+    } else {
+        parse(&text, profile, &where_)
+    }
+}
+
+/// Reads `profile` (or `default`) from the JSON text of a cradl SDK credentials file.
+pub fn from_json_str(text: &str, profile: Option<&str>) -> Result<Credentials> {
+    parse_json(text, profile, "credentials text")
+}
+
+fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+}
+
+fn parse_json(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials> {
+    use serde_json::Value;
+    let profile = profile.unwrap_or(DEFAULT_PROFILE);
+    // serde_json's messages give a line and column, never the text.
+    let json: Value = serde_json::from_str(text)
+        .map_err(|e| Error::new(ErrorKind::Config, format!("{where_}: not valid JSON: {e}")))?;
+    let profiles = json.as_object().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Config,
+            format!("{where_}: not a JSON object of profiles"),
+        )
+    })?;
+    let Some(found) = profiles.get(profile) else {
+        let names: Vec<&str> = profiles.keys().map(String::as_str).collect();
+        let names = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!("{where_}: profile '{profile}' not found (profiles in the file: {names})"),
+        ));
+    };
+    let members = found.as_object().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Config,
+            format!("{where_}: profile '{profile}' is not a JSON object"),
+        )
+    })?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (key, value) in members {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("{where_}, profile '{profile}': key '{key}' must be a string, a number or a boolean"),
+                ))
+            }
+        };
+        pairs.push((key.to_ascii_lowercase(), text));
+    }
+    build(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        profile,
+        where_,
+    )
 }
 
 /// Reads `profile` (or `default`) from INI text, with the rules of [`from_file`].
@@ -53,6 +127,17 @@ fn parse(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials>
             ),
         ));
     }
+    build(pairs, profile, &where_())
+}
+
+/// Credentials from the `key = value` pairs of `profile` in a file; unknown keys are ignored
+/// with a warning.
+fn build<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    profile: &str,
+    where_: &str,
+) -> Result<Credentials> {
+    let where_ = || where_.to_string();
     let mut builder = CredentialsBuilder::new();
     for (key, value) in pairs {
         if keys::spec(key).is_none() {
@@ -71,55 +156,128 @@ fn parse(text: &str, profile: Option<&str>, where_: &str) -> Result<Credentials>
         .map_err(|e| e.context(format!("{}, profile '{profile}'", where_())))
 }
 
-/// Finds credentials as the official SDKs do; see the README's "Credentials" section.
+/// Finds credentials as the official SDKs do; see the README's "Credentials" section:
+/// 1. `LAS_CLIENT_ID` and `LAS_CLIENT_SECRET`, or `LAS_ACCESS_TOKEN` (with the other `LAS_*`);
+/// 2. `CRADL_CLIENT_ID` and `CRADL_CLIENT_SECRET`, or `CRADL_ACCESS_TOKEN` (with the other
+///    `CRADL_*`);
+/// 3. the file `LAS_CREDENTIALS_FILE`;
+/// 4. `~/.lucidtech/credentials.cfg`, else `~/.cradl/credentials.json`, whichever exists first.
+///
+/// A set of variables with an id but no secret (or the reverse) is an error naming the missing
+/// one, not a reason to look further.
 pub fn discover(profile: Option<&str>) -> Result<Credentials> {
-    discover_with(profile, &|name| std::env::var(name).ok(), default_path())
+    let files: Vec<PathBuf> = [default_path(), default_cradl_path()]
+        .into_iter()
+        .flatten()
+        .collect();
+    discover_from(profile, &|name| std::env::var(name).ok(), &files)
 }
 
-/// [`discover`] with the environment and the default file path given, for tests.
+/// [`discover`] with the environment and the default file path given, for tests (no cradl file).
 pub fn discover_with(
     profile: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
     default_file: Option<PathBuf>,
 ) -> Result<Credentials> {
+    discover_from(profile, env, default_file.as_slice())
+}
+
+/// The variables of one environment source, by the key each sets.
+const LAS_VARS: &[(&str, &str)] = &[
+    ("LAS_CLIENT_ID", "client_id"),
+    ("LAS_CLIENT_SECRET", "client_secret"),
+    ("LAS_ACCESS_TOKEN", "access_token"),
+    ("LAS_API_KEY", "api_key"),
+    ("LAS_AUTH_ENDPOINT", "auth_endpoint"),
+    ("LAS_API_ENDPOINT", "api_endpoint"),
+];
+const CRADL_VARS: &[(&str, &str)] = &[
+    ("CRADL_CLIENT_ID", "client_id"),
+    ("CRADL_CLIENT_SECRET", "client_secret"),
+    ("CRADL_ACCESS_TOKEN", "access_token"),
+    ("CRADL_AUTH_ENDPOINT", "auth_endpoint"),
+    ("CRADL_API_ENDPOINT", "api_endpoint"),
+];
+
+/// [`discover`] with the environment and the default files (tried in order: the first that
+/// exists is read) given.
+pub fn discover_from(
+    profile: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    default_files: &[PathBuf],
+) -> Result<Credentials> {
     let var = |name: &str| env(name).filter(|v| !v.is_empty());
-    match (var("LAS_CLIENT_ID"), var("LAS_CLIENT_SECRET")) {
-        (Some(id), Some(secret)) => {
-            let mut builder = CredentialsBuilder::new();
-            builder
-                .set("client_id", &id)?
-                .set("client_secret", &secret)?;
-            for (name, key) in [
-                ("LAS_API_KEY", "api_key"),
-                ("LAS_AUTH_ENDPOINT", "auth_endpoint"),
-                ("LAS_API_ENDPOINT", "api_endpoint"),
-            ] {
-                if let Some(value) = var(name) {
-                    builder
-                        .set(key, &value)
-                        .map_err(|e| e.context(format!("environment variable {name}")))?;
-                }
-            }
-            builder
-                .build()
-                .map_err(|e| e.context("credentials from the environment"))
-        }
-        (Some(_), None) => Err(Error::new(
-            ErrorKind::Config,
-            "LAS_CLIENT_ID is set but LAS_CLIENT_SECRET is not",
-        )),
-        (None, Some(_)) => Err(Error::new(
-            ErrorKind::Config,
-            "LAS_CLIENT_SECRET is set but LAS_CLIENT_ID is not",
-        )),
-        (None, None) => {
-            let path = var("LAS_CREDENTIALS_FILE").map(PathBuf::from).or(default_file).ok_or_else(|| {
-                Error::new(ErrorKind::Config, "no credentials: LAS_CLIENT_ID/LAS_CLIENT_SECRET are not set and there is no home directory")
-            })?;
-            let profile = profile.map(str::to_string).or_else(|| var("LAS_PROFILE"));
-            from_file(&path, profile.as_deref())
+    for vars in [LAS_VARS, CRADL_VARS] {
+        if let Some(found) = from_env(vars, &var) {
+            return found;
         }
     }
+    let profile = profile.map(str::to_string).or_else(|| var("LAS_PROFILE"));
+    if let Some(path) = var("LAS_CREDENTIALS_FILE") {
+        return from_file(Path::new(&path), profile.as_deref());
+    }
+    let path = default_files
+        .iter()
+        .find(|p| p.exists())
+        .or(default_files.first())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "no credentials: neither LAS_CLIENT_ID/LAS_CLIENT_SECRET nor CRADL_CLIENT_ID/CRADL_CLIENT_SECRET is set and there is no home directory",
+            )
+        })?;
+    from_file(path, profile.as_deref()).map_err(|e| {
+        if path.exists() || default_files.len() < 2 {
+            return e;
+        }
+        let others: Vec<String> = default_files[1..]
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        e.context_after(&format!(
+            "no {} either, and no LAS_* or CRADL_* credentials in the environment",
+            others.join(", ")
+        ))
+    })
+}
+
+/// Credentials from one set of variables: `None` when it names neither an id, a secret nor a
+/// token (look further); an error when it has an id without a secret or the reverse.
+fn from_env(
+    vars: &[(&str, &str)],
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Option<Result<Credentials>> {
+    let name = |key: &str| vars.iter().find(|(_, k)| *k == key).map_or("", |(n, _)| *n);
+    let (id, secret, token) = (
+        var(name("client_id")),
+        var(name("client_secret")),
+        var(name("access_token")),
+    );
+    let missing = |set: &str, unset: &str| {
+        Some(Err(Error::new(
+            ErrorKind::Config,
+            format!("{} is set but {} is not", name(set), name(unset)),
+        )))
+    };
+    match (&id, &secret, &token) {
+        (None, None, None) => return None,
+        (Some(_), None, _) => return missing("client_id", "client_secret"),
+        (None, Some(_), _) => return missing("client_secret", "client_id"),
+        _ => {}
+    }
+    let mut builder = CredentialsBuilder::new();
+    for (variable, key) in vars {
+        if let Some(value) = var(variable) {
+            if let Err(e) = builder.set(key, &value) {
+                return Some(Err(e.context(format!("environment variable {variable}"))));
+            }
+        }
+    }
+    Some(
+        builder
+            .build()
+            .map_err(|e| e.context("credentials from the environment")),
+    )
 }
 
 /// `~/.lucidtech/credentials.cfg`; on Windows under `%USERPROFILE%`, else `%HOME%`.
@@ -132,6 +290,14 @@ pub fn default_path() -> Option<PathBuf> {
         dirs::home_dir()
     };
     home.map(|h| h.join(".lucidtech").join("credentials.cfg"))
+}
+
+/// `~/.cradl/credentials.json`, the cradl SDK's file; on Windows under `%USERPROFILE%`, else
+/// `%HOME%`.
+pub fn default_cradl_path() -> Option<PathBuf> {
+    default_path()
+        .and_then(|p| p.parent()?.parent().map(Path::to_path_buf))
+        .map(|home| home.join(".cradl").join("credentials.json"))
 }
 
 /// Reads the file, which must be a regular file (a FIFO or a device would block or never end):

@@ -8,6 +8,23 @@ use ureq::http::Uri;
 /// The path a bare host or origin gets as its token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/token";
 
+/// The `audience` the cradl SDK sends to its Kinde token endpoints.
+pub const CRADL_AUDIENCE: &str = "https://api.cradl.ai/v1";
+
+/// Whether `token_url` is one of the token endpoints for which the cradl SDK uses its Kinde
+/// flow (`auth.cradl.ai`, `auth.lucidtech.io`, a `kinde.com` host). The SDK looks for these
+/// names anywhere in `auth_endpoint`; here only the host counts.
+pub fn is_kinde_token_url(token_url: &str) -> bool {
+    let Ok(origin) = origin_of(token_url) else {
+        return false;
+    };
+    let host = origin.host.trim_end_matches('.');
+    host == "auth.cradl.ai"
+        || host == "auth.lucidtech.io"
+        || host == "kinde.com"
+        || host.ends_with(".kinde.com")
+}
+
 /// Scheme, host and port of a URL: where a request really goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -96,9 +113,17 @@ pub fn origin_of(url: &str) -> Result<Origin> {
     })
 }
 
-/// The token URL for an `auth_endpoint` given as a host, an origin, or a full URL. A fragment is
-/// refused; a query is kept after the path (a bare host or origin gets its default path before
-/// the query), and the grant parameters are appended to it with `&`.
+/// The token URL for an `auth_endpoint`:
+/// - a host without a scheme (`auth.lucidtech.ai`) or an origin (`https://host[:port]`) gets
+///   [`TOKEN_PATH`];
+/// - a host with a path prefix and no scheme (`auth.lucidtech.ai/oauth2`), as the official SDKs
+///   write it, gets `/token` appended to the path, as the SDKs do (`https://{auth_endpoint}/token`);
+///   a path that already ends in `/token` is kept, so that files written for earlier versions of
+///   this library keep working;
+/// - an `http(s)://` URL with a path (Lucidworks) is used as it is.
+///
+/// A fragment is refused; a query is kept after the path (the grant parameters are appended to
+/// it with `&`).
 pub fn token_url(auth_endpoint: &str) -> Result<String> {
     let value = auth_endpoint.trim();
     if value.is_empty() {
@@ -109,30 +134,31 @@ pub fn token_url(auth_endpoint: &str) -> Result<String> {
             "auth_endpoint must not have a fragment ('#...')".to_string(),
         ));
     }
-    let url = if value.contains("://") {
-        value.to_string()
-    } else {
+    let scheme_less = !has_scheme(value);
+    let url = if scheme_less {
         format!("https://{value}")
+    } else {
+        value.to_string()
     };
     origin_of(&url)?;
     let uri: Uri = url
         .parse()
         .map_err(|_| invalid(format!("'{value}' is not a valid URL")))?;
-    let has_path = uri.path() != "/" && !uri.path().is_empty();
-    if has_path {
-        Ok(url)
-    } else {
-        let (before, query) = match url.split_once('?') {
-            Some((before, query)) => (before, Some(query)),
-            None => (url.as_str(), None),
-        };
-        let mut out = format!("{}{TOKEN_PATH}", before.trim_end_matches('/'));
-        if let Some(query) = query {
-            out.push('?');
-            out.push_str(query);
-        }
-        Ok(out)
+    let (before, query) = match url.split_once('?') {
+        Some((before, query)) => (before, format!("?{query}")),
+        None => (url.as_str(), String::new()),
+    };
+    let path = uri.path().trim_end_matches('/');
+    if path.is_empty() {
+        return Ok(format!(
+            "{}{TOKEN_PATH}{query}",
+            before.trim_end_matches('/')
+        ));
     }
+    if !scheme_less || path.ends_with("/token") {
+        return Ok(url);
+    }
+    Ok(format!("{}/token{query}", before.trim_end_matches('/')))
 }
 
 /// A validated API base URL, without a trailing slash.
@@ -208,6 +234,25 @@ mod tests {
         assert_eq!(
             token_url("http://127.0.0.1:8080/").unwrap(),
             "http://127.0.0.1:8080/oauth2/token"
+        );
+        // The official SDKs' form: a host and a path prefix, to which they add /token.
+        assert_eq!(
+            token_url("auth.lucidtech.ai/oauth2").unwrap(),
+            "https://auth.lucidtech.ai/oauth2/token"
+        );
+        assert_eq!(
+            token_url("127.0.0.1:8443/prefix/").unwrap(),
+            "https://127.0.0.1:8443/prefix/token"
+        );
+        assert_eq!(
+            token_url("auth.lucidtech.ai/oauth2/token").unwrap(),
+            "https://auth.lucidtech.ai/oauth2/token",
+            "a path already ending in /token is kept"
+        );
+        assert_eq!(
+            token_url("https://auth.lucidtech.ai/oauth2").unwrap(),
+            "https://auth.lucidtech.ai/oauth2",
+            "with a scheme, a path is the token URL itself"
         );
         let lw = "https://identity.lucidworks.com/oauth2/abc123/v1/token";
         assert_eq!(token_url(lw).unwrap(), lw);

@@ -72,6 +72,12 @@ impl Error {
         self
     }
 
+    /// The message followed by `; <more>`.
+    pub(crate) fn context_after(mut self, more: &str) -> Self {
+        self.message = format!("{}; {more}", self.message);
+        self
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

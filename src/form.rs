@@ -4,7 +4,17 @@
 /// Encodes `value`: ASCII letters, digits and `*-._` stay, space becomes `+`, every other byte `%XX`.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(encoded_len(value));
-    encode_into(&mut out, value);
+    encode_into(&mut out, value, "+");
+    out
+}
+
+/// Encodes `value` for `basic_urlencoded` client authentication (RFC 6749 §2.3.1) like [`encode`]
+/// but with a space as `%20`: servers that decode the pair with a percent-decoder only (authlib's
+/// `unquote`) would keep a `+` as it is, and form decoders read `%20` as a space too.
+pub fn encode_basic(value: &str) -> String {
+    let spaces = value.bytes().filter(|b| *b == b' ').count();
+    let mut out = String::with_capacity(encoded_len(value) + 2 * spaces);
+    encode_into(&mut out, value, "%20");
     out
 }
 
@@ -22,13 +32,13 @@ fn keeps(byte: u8) -> bool {
 
 /// Appends `encode(value)` to `out` (which must have room, if it holds a secret: a buffer that
 /// grows leaves its old copy behind, unwiped).
-fn encode_into(out: &mut String, value: &str) {
+fn encode_into(out: &mut String, value: &str, space: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         if keeps(byte) {
             out.push(byte as char);
         } else if byte == b' ' {
-            out.push('+');
+            out.push_str(space);
         } else {
             out.push('%');
             out.push(HEX[usize::from(byte >> 4)] as char);
@@ -50,9 +60,9 @@ pub fn serialize(pairs: &[(&str, &str)]) -> String {
         if i > 0 {
             out.push('&');
         }
-        encode_into(&mut out, k);
+        encode_into(&mut out, k, "+");
         out.push('=');
-        encode_into(&mut out, v);
+        encode_into(&mut out, v, "+");
     }
     out
 }
@@ -65,6 +75,8 @@ mod tests {
     fn encodes_like_a_form() {
         assert_eq!(encode("CLIENT_ID??"), "CLIENT_ID%3F%3F");
         assert_eq!(encode("a b+c/é"), "a+b%2Bc%2F%C3%A9");
+        assert_eq!(encode_basic("a b+c/é"), "a%20b%2Bc%2F%C3%A9");
+        assert_eq!(encode_basic("a b").capacity(), 5, "sized exactly");
         assert_eq!(
             serialize(&[("grant_type", "client_credentials"), ("scope", "a b")]),
             "grant_type=client_credentials&scope=a+b"

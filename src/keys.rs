@@ -83,25 +83,27 @@ impl Value {
 
 /// The table.
 pub const KEYS: &[KeySpec] = &[
-    KeySpec { name: "client_id", kind: Kind::Text, default: DefaultValue::Required, secret: false,
+    KeySpec { name: "client_id", kind: Kind::Text,
+        default: DefaultValue::Computed("required, unless `access_token` is set"), secret: false,
         doc: "the OAuth2 client id" },
-    KeySpec { name: "client_secret", kind: Kind::Text, default: DefaultValue::Required, secret: true,
+    KeySpec { name: "client_secret", kind: Kind::Text,
+        default: DefaultValue::Computed("required with `client_id`"), secret: true,
         doc: "the OAuth2 client secret" },
     KeySpec { name: "api_key", kind: Kind::Text, default: DefaultValue::None, secret: true,
         doc: "sent as `x-api-key` on API calls" },
     KeySpec { name: "auth_endpoint", kind: Kind::Checked(check_auth_endpoint),
         default: DefaultValue::Value("auth.lucidtech.ai"), secret: false,
-        doc: "a host, an origin (`https://host[:port]`, gets `/oauth2/token`) or a full token URL (kept as it is)" },
+        doc: "a host or an origin (`https://host[:port]`): gets `/oauth2/token`; a host with a path prefix and no scheme, as the official SDKs write it (`auth.lucidtech.ai/oauth2`): gets `/token` appended; an `https://` URL with a path: kept as it is" },
     KeySpec { name: "api_endpoint", kind: Kind::Checked(check_api_endpoint),
         default: DefaultValue::Value("https://api.lucidtech.ai/v1"), secret: false,
         doc: "base URL; request paths are joined to it" },
     KeySpec { name: "scope", kind: Kind::Scope, default: DefaultValue::None, secret: false,
         doc: "space-separated scopes to ask for" },
     KeySpec { name: "token_params", kind: Kind::Choice(&["query", "body"]),
-        default: DefaultValue::Value("query"), secret: false,
+        default: DefaultValue::Computed("`query`; `body` for a Cradl/Kinde token endpoint"), secret: false,
         doc: "`query` (the vendors' form) or `body` (RFC 6749 §4.4.2)" },
     KeySpec { name: "client_auth", kind: Kind::Choice(&["basic", "basic_urlencoded", "post"]),
-        default: DefaultValue::Value("basic"), secret: false,
+        default: DefaultValue::Computed("`basic`; `post` for a Cradl/Kinde token endpoint"), secret: false,
         doc: "`basic`, `basic_urlencoded` (RFC 6749 §2.3.1) or `post`" },
     KeySpec { name: "use_cache", kind: Kind::Bool, default: DefaultValue::Value("false"), secret: false,
         doc: "`true` shares tokens with other processes through a cache on disk" },
@@ -139,6 +141,13 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { name: "refresh_ahead", kind: Kind::Bool, default: DefaultValue::Value("true"),
         secret: false,
         doc: "renew a token in the background during its refresh window (its last `refresh_margin`), serving the current one meanwhile; `false`: the caller that finds it stale waits for the new one" },
+    KeySpec { name: "audience", kind: Kind::Text,
+        default: DefaultValue::Computed("`https://api.cradl.ai/v1` for a Cradl/Kinde token endpoint, else none"),
+        secret: false,
+        doc: "sent as `audience` with `grant_type` (in the query or the body, as `token_params` says)" },
+    KeySpec { name: "access_token", kind: Kind::Checked(check_access_token), default: DefaultValue::None,
+        secret: true,
+        doc: "a pre-issued JWT, used without any fetch until its `exp` less `refresh_margin`; then the client credentials fetch tokens, and without them a call fails with `LUCID_STATUS_CONFIG`" },
 ];
 
 /// The description of key `name`, if it is one.
@@ -239,6 +248,16 @@ fn check_api_endpoint(v: &str) -> Result<(), String> {
     endpoint::api_base(v)
         .map(drop)
         .map_err(|e| e.message().to_string())
+}
+
+/// The token is never quoted: it is a secret.
+fn check_access_token(v: &str) -> Result<(), String> {
+    if !crate::token::is_valid_token(v) {
+        return Err("has characters a header cannot carry".to_string());
+    }
+    crate::token::jwt_exp(v)
+        .map(drop)
+        .ok_or_else(|| "must be a JWT with an exp claim".to_string())
 }
 
 /// The URL is not quoted: it may hold a password.

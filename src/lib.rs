@@ -17,12 +17,14 @@ mod form;
 mod ini;
 mod keys;
 pub mod log;
+mod preissued;
 mod proxy;
 mod redis_cache;
 mod response;
 mod retry;
 mod secret;
 mod shared_cache;
+mod stats;
 pub mod token;
 mod token_copy;
 mod token_endpoint;
@@ -33,13 +35,15 @@ pub use client::Client;
 pub use clock::{Clock, ManualClock, Moment, SystemClock};
 pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams};
 pub use credentials_file::{
-    default_path, discover, discover_with, from_file, from_ini_str, DEFAULT_PROFILE,
+    default_cradl_path, default_path, discover, discover_from, discover_with, from_file,
+    from_ini_str, from_json_str, DEFAULT_PROFILE,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{DefaultValue, KeySpec, Kind, KEYS, MAX_SECONDS};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use stats::{Origin, ScopeStats, Stats};
 pub use token::Token;
 pub use transport::{MAX_TOKEN_RESPONSE, USER_AGENT};
 

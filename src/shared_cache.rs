@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::retry::Deadline;
 use crate::secret::Secret;
+use crate::stats::{Counters, Origin};
 use crate::token::Token;
 use crate::token_source::TokenSource;
 use serde_json::{json, Value};
@@ -113,6 +114,7 @@ impl Entry {
             .min(lifetime);
         Token::expiring(self.token.expose(), lifetime, now.after(left), margin)
             .filter(|t| t.is_fresh(now.mono))
+            .map(|t| t.from_origin(Origin::SharedCache))
     }
 
     /// How long from `now` the token stays fresh under the margin rule (zero: stale).
@@ -207,6 +209,7 @@ pub struct SharedCache {
     /// How long to wait for another process's fetch.
     lock_wait: Duration,
     clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
 }
 
 impl SharedCache {
@@ -215,16 +218,22 @@ impl SharedCache {
         upstream: Box<dyn TokenSource>,
         creds: &Credentials,
         clock: Arc<dyn Clock>,
+        counters: Arc<Counters>,
     ) -> Self {
         SharedCache {
             store,
             upstream,
             token_url: creds.token_url.clone(),
             client_id: creds.client_id.clone(),
-            client_secret: creds.client_secret.clone(),
+            // Made only for credentials with a client secret (see `Client::with_clock`).
+            client_secret: creds
+                .client_secret
+                .clone()
+                .unwrap_or_else(|| Secret::new("")),
             margin: creds.refresh_margin,
             lock_wait: creds.retry.deadline,
             clock,
+            counters,
         }
     }
 
@@ -235,7 +244,11 @@ impl SharedCache {
     fn load_fresh(&self, key: &Key) -> Result<Option<Token>> {
         let entry = self.store.load(key)?;
         // An entry whose token could not be a token is treated as absent, and replaced.
-        Ok(entry.and_then(|e| e.to_token(self.clock.moment(), self.margin)))
+        let token = entry.and_then(|e| e.to_token(self.clock.moment(), self.margin));
+        if token.is_some() {
+            Counters::add(&self.counters.shared_cache_reads, 1);
+        }
+        Ok(token)
     }
 
     /// A store that fails is warned about and bypassed: the caller gets a token all the same.
@@ -411,6 +424,7 @@ mod tests {
             Box::new(upstream),
             &creds,
             clock.clone(),
+            Default::default(),
         );
         assert_eq!(
             shared

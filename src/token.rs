@@ -5,6 +5,7 @@ use crate::credentials::{ClientAuth, Credentials, TokenParams};
 use crate::error::{Error, ErrorKind, Result};
 use crate::form;
 use crate::secret::Secret;
+use crate::stats::Origin;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
@@ -24,6 +25,7 @@ pub struct Token {
     /// Monotonic nanoseconds: from here on the token is renewed.
     stale_at: u64,
     expires_at: Moment,
+    origin: Origin,
 }
 
 /// Whether `value` can be a token: non-empty, only visible ASCII (0x21..=0x7e), so that it fits an
@@ -56,6 +58,34 @@ impl Token {
             lifetime,
             stale_at: expires_at.mono.saturating_sub(nanos(margin)),
             expires_at,
+            origin: Origin::TokenEndpoint,
+        })
+    }
+
+    /// The token, marked as coming from `origin`.
+    pub fn from_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// Where the token came from.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// A token handed over already issued (the `access_token` key), `left` before it expires
+    /// (at most [`MAX_LIFETIME`]): stale exactly `margin` before that, not at most half its
+    /// lifetime as a fetched one, since no server said how long it lives. `None` unless
+    /// [`is_valid_token`].
+    pub fn pre_issued(value: &str, now: Moment, left: Duration, margin: Duration) -> Option<Self> {
+        let left = left.min(MAX_LIFETIME);
+        let expires_at = now.after(left);
+        is_valid_token(value).then(|| Token {
+            value: Secret::new(value),
+            lifetime: left,
+            stale_at: expires_at.mono.saturating_sub(nanos(margin)).max(now.mono),
+            expires_at,
+            origin: Origin::PreIssued,
         })
     }
 
@@ -133,13 +163,34 @@ impl Drop for TokenRequest {
 }
 
 /// Builds the token request for the credentials' `token_params` and `client_auth`: by default
-/// the vendors' form (Basic header, parameters in the query), else the RFC 6749 forms.
+/// the vendors' form (Basic header, parameters in the query), else the RFC 6749 forms. With
+/// `client_auth = post` the id and secret come first in the body, then `grant_type`, `scope` and
+/// `audience`: the order of the cradl SDK's Kinde request.
 pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
     let mut params: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         params.push(("scope", scope));
     }
+    if let Some(audience) = &creds.audience {
+        params.push(("audience", audience));
+    }
     let mut body_pairs: Vec<(&str, &str)> = Vec::new();
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(4);
+    let secret = creds.client_secret.as_ref().map_or("", Secret::expose);
+    match creds.client_auth {
+        ClientAuth::Basic => headers.push(("Authorization", basic(&creds.client_id, secret))),
+        ClientAuth::BasicUrlencoded => headers.push((
+            "Authorization",
+            basic(
+                &form::encode_basic(&creds.client_id),
+                &Zeroizing::new(form::encode_basic(secret)),
+            ),
+        )),
+        ClientAuth::Post => {
+            body_pairs.push(("client_id", &creds.client_id));
+            body_pairs.push(("client_secret", secret));
+        }
+    }
     let mut url = creds.token_url.clone();
     match creds.token_params {
         TokenParams::Query => {
@@ -147,22 +198,6 @@ pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
             url.push_str(&form::serialize(&params));
         }
         TokenParams::Body => body_pairs.extend(params),
-    }
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(4);
-    let secret = creds.client_secret.expose();
-    match creds.client_auth {
-        ClientAuth::Basic => headers.push(("Authorization", basic(&creds.client_id, secret))),
-        ClientAuth::BasicUrlencoded => headers.push((
-            "Authorization",
-            basic(
-                &form::encode(&creds.client_id),
-                &Zeroizing::new(form::encode(secret)),
-            ),
-        )),
-        ClientAuth::Post => {
-            body_pairs.push(("client_id", &creds.client_id));
-            body_pairs.push(("client_secret", secret));
-        }
     }
     headers.push((
         "Content-Type",
@@ -175,6 +210,20 @@ pub fn build_request(creds: &Credentials, scope: Option<&str>) -> TokenRequest {
         headers,
         body: form::serialize(&body_pairs).into_bytes(),
     }
+}
+
+/// Whether a token endpoint's 400 is not an RFC 6749 §5.2 error (a JSON object with an `error`
+/// member): Kinde, behind auth.cradl.ai, sometimes answers such a bogus 400, and the cradl SDK
+/// tries again; a 400 that says what is wrong stays final.
+pub fn is_bogus_400(status: u16, body: &[u8]) -> bool {
+    if status != 400 {
+        return false;
+    }
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    !json
+        .as_ref()
+        .and_then(|j| j.get("error"))
+        .is_some_and(Value::is_string)
 }
 
 /// `Basic base64(id:secret)`, built in buffers of the exact size, the plain one wiped.
@@ -276,17 +325,21 @@ fn expires_in(value: &Value) -> Option<Duration> {
     Some(Duration::from_secs(secs).min(MAX_LIFETIME))
 }
 
-/// Seconds left until the `exp` claim of a JWT, when the token is one.
 /// The time from `now` to the JWT `exp` claim of `token`, if it is a JWT with one.
 pub fn jwt_lifetime(token: &str, now: SystemTime) -> Option<Duration> {
+    let exp = jwt_exp(token)?;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(exp.saturating_sub(now)))
+}
+
+/// The `exp` claim (seconds since the epoch) of `token`, if it is a JWT with one.
+pub fn jwt_exp(token: &str) -> Option<u64> {
     let mut parts = token.split('.');
     let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
     let claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?)
             .ok()?;
-    let exp = claims.get("exp")?.as_u64()?;
-    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(exp.saturating_sub(now)))
+    claims.get("exp")?.as_u64()
 }
 
 fn endpoint_error(status: u16, json: Option<&Value>, scrub: &dyn Fn(&str) -> String) -> Error {
@@ -512,6 +565,16 @@ mod tests {
         );
         let header = basic("a", "b");
         assert_eq!(header.capacity(), header.len());
+    }
+
+    #[test]
+    fn a_400_without_an_oauth_error_is_bogus() {
+        assert!(is_bogus_400(400, b""));
+        assert!(is_bogus_400(400, b"<html>Bad Request</html>"));
+        assert!(is_bogus_400(400, br#"{"message":"Bad Request"}"#));
+        assert!(!is_bogus_400(400, br#"{"error":"invalid_client"}"#));
+        assert!(!is_bogus_400(401, b""));
+        assert!(!is_bogus_400(500, b""));
     }
 
     #[test]

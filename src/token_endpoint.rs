@@ -7,8 +7,9 @@ use crate::endpoint::without_query;
 use crate::error::Result;
 use crate::form;
 use crate::log;
-use crate::retry::{judge_exchange, Deadline};
+use crate::retry::{judge_exchange, Deadline, Verdict};
 use crate::secret::Secret;
+use crate::stats::Counters;
 use crate::token::{self, Token};
 use crate::token_source::TokenSource;
 use crate::transport::{Exchange, Transport, MAX_TOKEN_RESPONSE};
@@ -23,14 +24,21 @@ pub struct TokenEndpoint {
     creds: Arc<Credentials>,
     transport: Arc<Transport>,
     clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
 }
 
 impl TokenEndpoint {
-    pub fn new(creds: Arc<Credentials>, transport: Arc<Transport>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        creds: Arc<Credentials>,
+        transport: Arc<Transport>,
+        clock: Arc<dyn Clock>,
+        counters: Arc<Counters>,
+    ) -> Self {
         TokenEndpoint {
             creds,
             transport,
             clock,
+            counters,
         }
     }
 
@@ -40,7 +48,7 @@ impl TokenEndpoint {
     /// with or without padding) that a Basic header carries.
     fn scrub(&self, text: &str) -> String {
         let mut forms: Vec<Secret> = Vec::new();
-        let secret = self.creds.client_secret.expose();
+        let secret = self.creds.client_secret.as_ref().map_or("", Secret::expose);
         forms.extend(encoded_forms(secret));
         let id = &self.creds.client_id;
         for (id, secret) in [
@@ -52,6 +60,10 @@ impl TokenEndpoint {
                 Zeroizing::new(form::encode(id)),
                 Zeroizing::new(form::encode(secret)),
             ),
+            (
+                Zeroizing::new(form::encode_basic(id)),
+                Zeroizing::new(form::encode_basic(secret)),
+            ),
         ] {
             let pair = Zeroizing::new(format!("{}:{}", *id, *secret));
             for engine in [&STANDARD, &URL_SAFE] {
@@ -60,11 +72,15 @@ impl TokenEndpoint {
                 forms.push(encoded);
             }
         }
-        if let Some(key) = &self.creds.api_key {
-            forms.extend(encoded_forms(key.expose()));
+        for other in [&self.creds.api_key, &self.creds.access_token]
+            .into_iter()
+            .flatten()
+        {
+            forms.extend(encoded_forms(other.expose()));
         }
         forms.retain(|f| !f.expose().is_empty());
         forms.sort_by_key(|f| std::cmp::Reverse(f.expose().len()));
+        forms.dedup();
         let mut out = text.to_string();
         for form in &forms {
             if out.contains(form.expose()) {
@@ -131,13 +147,15 @@ impl TokenSource for TokenEndpoint {
         let what = format!("token request to {}", without_query(&request.url));
         let started = Instant::now();
         let mut sent = self.clock.moment();
-        let mut raw = self
+        let mut attempts = 0u64;
+        let raw = self
             .creds
             .retry
             .run(
                 &what,
                 deadline,
                 |time_left| {
+                    attempts += 1;
                     sent = self.clock.moment();
                     self.transport.send(&Exchange {
                         method: "POST",
@@ -148,9 +166,22 @@ impl TokenSource for TokenEndpoint {
                         time_left,
                     })
                 },
-                |outcome| judge_exchange(outcome, true),
+                |outcome| match outcome {
+                    Ok(r) if token::is_bogus_400(r.status, &r.body) => {
+                        Verdict::Retry { retry_after: None }
+                    }
+                    other => judge_exchange(other, true),
+                },
             )
-            .map_err(|e| e.context("token request"))?;
+            .map_err(|e| e.context("token request"));
+        Counters::add(&self.counters.retries, attempts.saturating_sub(1));
+        let mut raw = match raw {
+            Ok(raw) => raw,
+            Err(e) => {
+                Counters::add(&self.counters.fetches_failed, 1);
+                return Err(e);
+            }
+        };
         let result = token::parse_response(
             raw.status,
             &raw.body,
@@ -166,6 +197,15 @@ impl TokenSource for TokenEndpoint {
             started.elapsed().as_millis(),
             if result.is_ok() { "" } else { " (failed)" }
         ));
+        if result.is_ok() {
+            Counters::add(&self.counters.fetches_ok, 1);
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.counters
+                .last_fetch_latency_ms
+                .store(ms, std::sync::atomic::Ordering::Relaxed);
+        } else {
+            Counters::add(&self.counters.fetches_failed, 1);
+        }
         result
     }
 }

@@ -1,7 +1,8 @@
 //! Where tokens come from. The pipeline of a client is made of these, front to back: the
-//! in-memory cache ([`crate::cache::TokenCache`]) asks a [`crate::shared_cache::SharedCache`]
-//! (when tokens are shared with other processes), which asks the
-//! [`crate::token_endpoint::TokenEndpoint`].
+//! in-memory cache ([`crate::cache::TokenCache`]) asks a [`crate::preissued::PreIssued`] (when an
+//! `access_token` was given), which asks a [`crate::shared_cache::SharedCache`] (when tokens are
+//! shared with other processes), which asks the [`crate::token_endpoint::TokenEndpoint`] (when
+//! there are client credentials).
 
 use crate::error::Result;
 use crate::retry::Deadline;

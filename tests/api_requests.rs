@@ -46,6 +46,31 @@ fn a_request_carries_api_key_bearer_headers_and_body() {
     assert_eq!(response.header("content-type"), Some("application/json"));
 }
 
+/// Every official SDK sends its bodies as JSON with `Content-Type: application/json`: a body with
+/// no type of the caller's gets it; a caller's type wins; a request without a body gets none.
+#[test]
+fn a_body_without_a_type_is_sent_as_json() {
+    let server = server();
+    let client = Client::new(credentials_for(&server)).unwrap();
+    client
+        .request("POST", "/datasets", &[], br#"{"name":"x"}"#)
+        .unwrap();
+    client
+        .request("POST", "/datasets", &[("content-type", "text/csv")], b"a,b")
+        .unwrap();
+    client.request("GET", "/datasets", &[], b"").unwrap();
+    let api: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.kind == RequestKind::Api)
+        .collect();
+    assert_eq!(api[0].header("Content-Type"), Some("application/json"));
+    assert_eq!(api[0].header_count("Content-Type"), 1);
+    assert_eq!(api[1].header("Content-Type"), Some("text/csv"));
+    assert_eq!(api[1].header_count("Content-Type"), 1);
+    assert_eq!(api[2].header_count("Content-Type"), 0);
+}
+
 #[test]
 fn no_api_key_no_header() {
     let server = server_with(ServerConfig {

@@ -91,6 +91,43 @@ fn lucid_token_prints_the_token_and_a_newline() {
 }
 
 #[test]
+fn lucid_info_shows_where_the_token_came_from_and_when_it_expires_but_not_the_token() {
+    let server = server();
+    let home = home_for(&server, "");
+    let out = run_lucid(&home.0, &["info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0..2],
+        ["scope: (none)", "  from: token endpoint"],
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("  renewed in: 32") && lines[3].starts_with("  expires in: 35"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[4..],
+        [
+            "token_fetches: 1",
+            "token_fetch_failures: 0",
+            "memory_reads: 0",
+            "shared_cache_reads: 0",
+            "background_refreshes: 0",
+            "unauthorized_refetches: 0",
+            "retries: 0",
+            lines[11],
+            "last_error_status: LUCID_STATUS_OK",
+        ],
+        "{stdout}"
+    );
+    assert!(lines[11].starts_with("last_fetch_latency_ms: "), "{stdout}");
+    assert!(!stdout.contains("tok-"), "the token is never printed");
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[test]
 fn lucid_token_with_credentials_profile_and_scope() {
     let server = server();
     let home = TempDir::new("home");
@@ -148,6 +185,83 @@ fn lucid_request_prints_the_body_and_the_status() {
     assert_eq!(echo["headers"]["x-trace"], "7");
     assert_eq!(echo["headers"]["x-api-key"], "API_KEY");
     assert_eq!((server.token_requests(), server.api_requests()), (1, 1));
+}
+
+/// `--data` as text, `@FILE` and `-` (standard input): the body arrives as given, as JSON
+/// (the SDKs' Content-Type) when no --header says otherwise.
+#[test]
+fn lucid_request_data_from_text_file_and_stdin_goes_as_json() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let server = server();
+    let home = home_for(&server, "");
+    let json = r#"{"name":"invoices","description":"from a file"}"#;
+    let file = home.write("dataset.json", json);
+    let at_file = format!("@{}", file.display());
+    for args in [
+        &["request", "POST", "/datasets", "--data", json][..],
+        &["request", "POST", "/datasets", "--data", &at_file],
+    ] {
+        let out = run_lucid(&home.0, args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let echo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(echo["body"], json, "{args:?}");
+        assert_eq!(echo["headers"]["content-type"], "application/json");
+    }
+    let mut child = lucid_command(&home.0, &["request", "PUT", "/datasets/d1", "--data", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"a\":\n1}")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let echo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(echo["body"], "{\"a\":\n1}");
+    assert_eq!(echo["headers"]["content-type"], "application/json");
+
+    let out = run_lucid(
+        &home.0,
+        &["request", "POST", "/x", "--data", "@/nonexistent/body.json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "lucid: cannot read /nonexistent/body.json: No such file or directory\n"
+    );
+    assert_eq!((server.token_requests(), server.api_requests()), (3, 3));
+}
+
+/// On a terminal the body is followed by a newline, so "HTTP 200" is not glued to it; into a
+/// pipe the body is given byte for byte. `script` runs lucid with a terminal as its output.
+#[test]
+fn lucid_request_ends_the_body_with_a_newline_on_a_terminal() {
+    let found = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("script (util-linux) not found: skipped");
+        return;
+    }
+    let server = server();
+    let home = home_for(&server, "");
+    server.push_api_response(Scripted::json(200, r#"{"ok":true}"#));
+    let line = format!("{} request GET /datasets", lucid().display());
+    let out = c_program(Path::new("script"))
+        .env("HOME", &home.0)
+        .env("SHELL", "/bin/sh")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "{\"ok\":true}\r\nHTTP 200\r\n");
 }
 
 #[test]

@@ -2,11 +2,32 @@
 
 mod support;
 
-use lucidauth::{discover_with, from_file, ErrorKind};
+use lucidauth::{discover_from, discover_with, from_file, ErrorKind};
 use std::path::PathBuf;
 use support::TempDir;
 
 const FULL: &str = "client_id = ID0\nclient_secret = SECRET0\n\n[prod]\nclient_id = ID1\nclient_secret = SECRET1\napi_key = KEY1\n";
+
+/// A JWT whose `exp` is 2100-01-01: {"alg":"none"}.{"exp":4102444800}.sig
+const JWT: &str = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.sig";
+
+/// `~/.cradl/credentials.json` as the cradl SDK reads it: one object per profile.
+const CRADL_JSON: &str = r#"{
+  "default": {
+    "client_id": "CRADL_ID",
+    "client_secret": "CRADL_SECRET",
+    "auth_endpoint": "auth.lucidtech.ai/oauth2",
+    "api_endpoint": "https://api.lucidtech.ai/v1",
+    "use_cache": false
+  },
+  "kinde": {
+    "client_id": "K_ID",
+    "client_secret": "K_SECRET",
+    "auth_endpoint": "https://auth.cradl.ai/oauth2/token",
+    "api_endpoint": "https://api.cradl.ai/v1",
+    "access_token": null
+  }
+}"#;
 
 #[test]
 fn sectionless_keys_are_the_default_profile() {
@@ -95,6 +116,8 @@ fn sample(key: &lucidauth::KeySpec) -> String {
         (_, "auth_endpoint") => "https://auth.example.com".into(),
         (_, "api_endpoint") => "https://api.example.com/v2".into(),
         (_, "cache_url") => "redis://127.0.0.1:6379/0".into(),
+        (_, "access_token") => JWT.into(),
+        (_, "audience") => "https://api.example.com/v2".into(),
         (Kind::Bool, _) => "true".into(),
         (Kind::Seconds { .. } | Kind::Millis, _) => "7".into(),
         (Kind::Count { min, .. }, _) => (min + 2).to_string(),
@@ -253,5 +276,153 @@ fn a_fifo_as_the_credentials_file_is_refused_at_once() {
         e.message().contains("not a regular file"),
         "{}",
         e.message()
+    );
+}
+
+#[test]
+fn a_cradl_json_file_is_read_by_its_content() {
+    let dir = TempDir::new("cf");
+    for name in ["credentials.json", "credentials.cfg", "no-extension"] {
+        let path = dir.write(name, CRADL_JSON);
+        let c = from_file(&path, None).unwrap();
+        assert_eq!(c.client_id(), "CRADL_ID", "{name}");
+        assert_eq!(c.token_url(), "https://auth.lucidtech.ai/oauth2/token");
+        assert_eq!(c.value("use_cache").as_deref(), Some("false"));
+        let c = from_file(&path, Some("kinde")).unwrap();
+        assert_eq!(c.token_url(), "https://auth.cradl.ai/oauth2/token");
+        assert!(!c.is_set("access_token"), "null is not set");
+    }
+    // An INI file named .json is still INI.
+    let c = from_file(&dir.write("ini.json", FULL), None).unwrap();
+    assert_eq!(c.client_id(), "ID0");
+}
+
+#[test]
+fn json_errors_name_file_and_profile_and_show_no_secret() {
+    let dir = TempDir::new("cf");
+    let path = dir.write("c.json", CRADL_JSON);
+    let e = from_file(&path, Some("prod")).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.message().to_string()),
+        (
+            ErrorKind::Config,
+            format!(
+                "credentials file {}: profile 'prod' not found (profiles in the file: default, kinde)",
+                path.display()
+            )
+        )
+    );
+    let path = dir.write("bad.json", r#"{"default": {"client_secret": "TOPSECRET""#);
+    let e = from_file(&path, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.message().contains("not valid JSON"), "{}", e.message());
+    assert!(!e.message().contains("TOPSECRET"));
+    let path = dir.write(
+        "half.json",
+        r#"{"default": {"client_secret": "TOPSECRET"}}"#,
+    );
+    let e = from_file(&path, None).unwrap_err();
+    assert_eq!(
+        e.message(),
+        format!(
+            "credentials file {}, profile 'default': missing key 'client_id'",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn an_access_token_alone_is_enough() {
+    let dir = TempDir::new("cf");
+    let path = dir.write(
+        "c.json",
+        &format!(r#"{{"default": {{"access_token": "{JWT}", "api_endpoint": "https://api.cradl.ai/v1"}}}}"#),
+    );
+    let c = from_file(&path, None).unwrap();
+    assert!(!c.has_client_credentials() && c.is_set("access_token"));
+    let c = discover_with(None, &env(&[("LAS_ACCESS_TOKEN", JWT)]), None).unwrap();
+    assert!(!c.has_client_credentials() && c.is_set("access_token"));
+    let c = discover_with(None, &env(&[("CRADL_ACCESS_TOKEN", JWT)]), None).unwrap();
+    assert!(c.is_set("access_token"));
+}
+
+/// The whole order: LAS_* variables, CRADL_* variables, LAS_CREDENTIALS_FILE,
+/// ~/.lucidtech/credentials.cfg, ~/.cradl/credentials.json.
+#[test]
+fn discovery_precedence() {
+    let dir = TempDir::new("cf");
+    let las_file = dir.write(
+        "home/.lucidtech/credentials.cfg",
+        "client_id = LAS_FILE\nclient_secret = s\n",
+    );
+    let cradl_file = dir.write("home/.cradl/credentials.json", CRADL_JSON);
+    let named = dir.write(
+        "named.json",
+        r#"{"default": {"client_id": "NAMED", "client_secret": "s"}}"#,
+    );
+    let named = named.display().to_string();
+    let defaults = [las_file.clone(), cradl_file.clone()];
+    let las = [("LAS_CLIENT_ID", "LAS_ENV"), ("LAS_CLIENT_SECRET", "s")];
+    let cradl = [
+        ("CRADL_CLIENT_ID", "CRADL_ENV"),
+        ("CRADL_CLIENT_SECRET", "s"),
+        ("CRADL_AUTH_ENDPOINT", "https://auth.cradl.ai/oauth2/token"),
+        ("CRADL_API_ENDPOINT", "https://api.cradl.ai/v1"),
+    ];
+    let file = [("LAS_CREDENTIALS_FILE", named.as_str())];
+    let id = |vars: &[(&str, &str)], files: &[PathBuf]| {
+        discover_from(None, &env(vars), files)
+            .map(|c| c.client_id().to_string())
+            .map_err(|e| e.message().to_string())
+    };
+    let all: Vec<(&str, &str)> = [&las[..], &cradl[..], &file[..]].concat();
+    assert_eq!(id(&all, &defaults).unwrap(), "LAS_ENV");
+    let no_las: Vec<(&str, &str)> = [&cradl[..], &file[..]].concat();
+    assert_eq!(id(&no_las, &defaults).unwrap(), "CRADL_ENV");
+    let c = discover_from(None, &env(&cradl), &defaults).unwrap();
+    assert_eq!(
+        (c.token_url(), c.api_endpoint()),
+        (
+            "https://auth.cradl.ai/oauth2/token",
+            "https://api.cradl.ai/v1"
+        )
+    );
+    assert_eq!(id(&file, &defaults).unwrap(), "NAMED");
+    assert_eq!(id(&[], &defaults).unwrap(), "LAS_FILE");
+    assert_eq!(id(&[], &defaults[1..]).unwrap(), "CRADL_ID");
+    std::fs::remove_file(&las_file).unwrap();
+    assert_eq!(
+        id(&[], &defaults).unwrap(),
+        "CRADL_ID",
+        "the cradl file when there is no .lucidtech one"
+    );
+    std::fs::remove_file(&cradl_file).unwrap();
+    let e = id(&[], &defaults).unwrap_err();
+    assert!(
+        e.starts_with(&format!(
+            "credentials file {}: cannot read",
+            las_file.display()
+        )),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(&format!(
+            "; no {} either, and no LAS_* or CRADL_* credentials in the environment",
+            cradl_file.display()
+        )),
+        "{e}"
+    );
+    // A partial set is an error that names what is missing, not a reason to look further.
+    assert_eq!(
+        id(&[("CRADL_CLIENT_ID", "x")], &defaults).unwrap_err(),
+        "CRADL_CLIENT_ID is set but CRADL_CLIENT_SECRET is not"
+    );
+    assert_eq!(
+        id(
+            &[("CRADL_CLIENT_SECRET", "x"), ("CRADL_ACCESS_TOKEN", JWT)],
+            &defaults
+        )
+        .unwrap_err(),
+        "CRADL_CLIENT_SECRET is set but CRADL_CLIENT_ID is not"
     );
 }

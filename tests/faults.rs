@@ -164,6 +164,21 @@ fn rejections_are_not_retried() {
     );
 }
 
+/// Kinde (behind auth.cradl.ai) sometimes answers a bogus 400: one that is not an RFC 6749 error
+/// is retried like a 5xx; after the retries it is still "credentials rejected".
+#[test]
+fn a_400_without_an_oauth_error_is_retried() {
+    assert_eq!(token_after(&[json(400, "")], &[]), (Ok(HOUR), 2));
+    assert_eq!(
+        token_after(&[json(400, r#"{"message":"Bad Request"}"#)], &[]),
+        (Ok(HOUR), 2)
+    );
+    assert_eq!(
+        token_after(&vec![json(400, "<html>"); 10], &[]),
+        (Err(ErrorKind::CredentialsRejected), 4)
+    );
+}
+
 #[test]
 fn answers_that_lie() {
     let protocol = Err(ErrorKind::Protocol);

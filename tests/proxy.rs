@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::tls::TlsServer;
+use support::tls_proxy::TlsServer;
 use support::TempDir;
 
 const PROXY_USER: &str = "proxyuser";
@@ -526,9 +526,9 @@ fn a_proxy_that_is_not_there_is_a_transport_error_without_its_password() {
 
 #[test]
 fn an_https_proxy_is_reached_over_tls_and_tunnels_as_an_http_one() {
-    let ca = support::tls::TestCa::new();
+    let ca = support::tls_proxy::TestCa::new();
     let server = TlsServer::start_with(&ca);
-    let proxy = support::tls::TlsProxy::start(&ca);
+    let proxy = support::tls_proxy::TlsProxy::start(&ca);
     let dir = TempDir::new("proxy");
     let creds = builder(&server, &dir, Some(&proxy.url)).build().unwrap();
     token_and_call(&Client::with_proxy_env(creds, &env(&[])).unwrap());
@@ -565,7 +565,7 @@ fn an_https_proxy_is_reached_over_tls_and_tunnels_as_an_http_one() {
     let mut b = builder(&server, &dir, Some(&proxy.url));
     b.set(
         "ca_file",
-        dir.write("other.pem", &support::tls::TestCa::new().pem)
+        dir.write("other.pem", &support::tls_proxy::TestCa::new().pem)
             .to_str()
             .unwrap(),
     )

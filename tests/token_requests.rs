@@ -149,6 +149,24 @@ fn basic_urlencoded_encodes_id_and_secret_first() {
     );
 }
 
+/// authlib decodes the pair with `unquote`, which keeps a `+`: a space goes as `%20`, which
+/// form decoders (this test server's) read as a space too.
+#[test]
+fn basic_urlencoded_sends_a_space_as_percent_20() {
+    let config = server_expecting(ServerAuth::BasicUrlencoded, "my id", "a secret+");
+    let keys = [
+        ("client_id", "my id"),
+        ("client_secret", "a secret+"),
+        ("client_auth", "basic_urlencoded"),
+    ];
+    let r = token_request_with(config, &keys);
+    // base64("my%20id:a%20secret%2B")
+    assert_eq!(
+        r.header("Authorization"),
+        Some("Basic bXklMjBpZDphJTIwc2VjcmV0JTJC")
+    );
+}
+
 #[test]
 fn plain_basic_sends_id_and_secret_as_given() {
     let config = server_expecting(ServerAuth::Basic, "CLIENT_ID??", "CLIENT_SECRET??");
@@ -202,7 +220,7 @@ fn body_params_with_post_auth_share_one_body() {
     let r = token_request_with(config, &[("token_params", "body"), ("client_auth", "post")]);
     assert_eq!(
         r.body,
-        b"grant_type=client_credentials&client_id=CLIENT_ID&client_secret=CLIENT_SECRET"
+        b"client_id=CLIENT_ID&client_secret=CLIENT_SECRET&grant_type=client_credentials"
     );
 }
 

@@ -29,6 +29,7 @@
 #ifndef LUCIDAUTH_HPP
 #define LUCIDAUTH_HPP
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -128,6 +129,9 @@ struct ClientDeleter {
 };
 struct ResponseDeleter {
     void operator()(LucidResponse *p) const noexcept { lucid_response_free(p); }
+};
+struct StatsDeleter {
+    void operator()(LucidStats *p) const noexcept { lucid_stats_free(p); }
 };
 /// Runs a fallible C call `f(LucidError **)`; on failure throws Error (freeing the LucidError).
 template <typename F>
@@ -392,6 +396,70 @@ private:
 /// A header for Client::request: (name, value).
 using Header = std::pair<std::string, std::string>;
 
+/// The token a client holds for one scope, as of a Client::stats() snapshot.
+struct ScopeStats {
+    std::string scope;   ///< "" for no scope
+    std::string origin;  ///< "token endpoint", "shared cache" or "pre-issued"
+    std::chrono::milliseconds refresh_in{0};  ///< until its refresh window (0 once in it)
+    std::chrono::milliseconds expires_in{0};  ///< until it expires (0 once it has)
+};
+
+/// A snapshot of what a client has done with its tokens (lucid_client_stats), copied out of the
+/// library's snapshot, which is freed. A plain value: holds no token or secret.
+struct Stats {
+    uint64_t token_fetches = 0;           ///< token requests that got a token
+    uint64_t token_fetch_failures = 0;    ///< token requests that did not, after their retries
+    uint64_t memory_reads = 0;            ///< token reads answered from memory
+    uint64_t shared_cache_reads = 0;      ///< tokens taken from the shared cache
+    uint64_t background_refreshes = 0;    ///< tokens renewed in the background (refresh ahead)
+    uint64_t unauthorized_refetches = 0;  ///< API calls answered 401 whose token was fetched again
+    uint64_t retries = 0;                 ///< attempts after the first, of token requests and API calls
+    std::chrono::milliseconds last_fetch_latency{0};  ///< of the last successful token request
+    LucidStatus last_error = LUCID_STATUS_OK;         ///< of the last failed call; OK when none
+    std::vector<ScopeStats> scopes;                   ///< one per scope the client holds a token for
+};
+
+namespace detail {
+
+/// `ms` milliseconds, capped at the longest std::chrono::milliseconds.
+inline std::chrono::milliseconds millis(uint64_t ms) noexcept {
+    constexpr auto max = static_cast<uint64_t>(std::chrono::milliseconds::max().count());
+    return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(ms < max ? ms : max));
+}
+
+/// Copies everything out of a snapshot (which the caller then frees). Counters of a newer
+/// library than this header are skipped.
+inline Stats copy_stats(const LucidStats *snap) {
+    Stats s;
+    for (int32_t i = 0; lucid_stat_name(i) != nullptr; ++i) {
+        const uint64_t v = lucid_stats_value(snap, i);
+        switch (i) {
+            case LUCID_STAT_TOKEN_FETCHES: s.token_fetches = v; break;
+            case LUCID_STAT_TOKEN_FETCH_FAILURES: s.token_fetch_failures = v; break;
+            case LUCID_STAT_MEMORY_READS: s.memory_reads = v; break;
+            case LUCID_STAT_SHARED_CACHE_READS: s.shared_cache_reads = v; break;
+            case LUCID_STAT_BACKGROUND_REFRESHES: s.background_refreshes = v; break;
+            case LUCID_STAT_UNAUTHORIZED_REFETCHES: s.unauthorized_refetches = v; break;
+            case LUCID_STAT_RETRIES: s.retries = v; break;
+            case LUCID_STAT_LAST_FETCH_LATENCY_MS: s.last_fetch_latency = millis(v); break;
+            case LUCID_STAT_LAST_ERROR_STATUS: s.last_error = static_cast<LucidStatus>(v); break;
+            default: break;
+        }
+    }
+    const size_t count = lucid_stats_scope_count(snap);
+    s.scopes.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+        const char *scope = lucid_stats_scope(snap, i);
+        const char *origin = lucid_stats_scope_origin(snap, i);
+        s.scopes.push_back(ScopeStats{scope != nullptr ? scope : "", origin != nullptr ? origin : "",
+                                      millis(lucid_stats_scope_refresh_in_ms(snap, i)),
+                                      millis(lucid_stats_scope_expires_in_ms(snap, i))});
+    }
+    return s;
+}
+
+}  // namespace detail
+
 /// A client: a copy of the credentials, a connection pool and the token cache. Safe to use from
 /// many threads at once (every member function is const); share one per process (per
 /// credentials) so that all threads share its tokens, which are fetched once and renewed once.
@@ -469,6 +537,14 @@ public:
                                         body.size(), &out, err);
         });
         return Response(out);
+    }
+
+    /// A snapshot of this client's counters and of the tokens it holds (one per scope).
+    Stats stats() const {
+        LucidStats *out = nullptr;
+        detail::call([&](LucidError **err) { return lucid_client_stats(handle_.get(), &out, err); });
+        std::unique_ptr<LucidStats, detail::StatsDeleter> snap(out);
+        return detail::copy_stats(snap.get());
     }
 
     /// The C handle, still owned by this object (NULL after a move).

@@ -5,11 +5,12 @@
 //
 // CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`, BASE_URL the
 // server's (http://127.0.0.1:PORT, for its /_admin/ endpoints). The tests of the shared Client
-// fetch exactly one token for it, the long-token and log tests six with clients of their own; run_tests.sh
-// checks the total through the server's /_admin/stats.
+// fetch exactly one token for it, the long-token and log tests six with clients of their own, the
+// stats tests two; run_tests.sh checks the total through the server's /_admin/stats.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -245,6 +246,75 @@ void log_tests(const std::string &credentials_path, const std::string &base_url)
     });
 }
 
+/// Client::stats() of clients of their own: one good (one fetch, then nine reads from memory),
+/// one with a wrong secret (one rejected fetch).
+void stats_tests(const std::string &credentials_path) {
+    test::run("lucid_stat_name names every LUCID_STAT_ counter and no more", [&] {
+        int32_t count = 0;
+        while (lucid_stat_name(count) != nullptr) ++count;
+        CHECK(count == LUCID_STAT_LAST_ERROR_STATUS + 1);
+        CHECK(std::string_view(lucid_stat_name(LUCID_STAT_TOKEN_FETCHES)) == "token_fetches");
+        CHECK(lucid_stat_name(-1) == nullptr);
+    });
+
+    test::run("stats(): 1 token fetch, then 9 memory reads, one scope from the token endpoint", [&] {
+        lucidauth::Client client(lucidauth::Credentials::from_file(credentials_path));
+        const std::string first = client.token();
+        for (int i = 0; i < 9; ++i) CHECK(client.token() == first);
+        const lucidauth::Stats s = client.stats();
+        CHECK(s.token_fetches == 1);
+        CHECK(s.token_fetch_failures == 0);
+        CHECK(s.memory_reads == 9);
+        CHECK(s.shared_cache_reads == 0);
+        CHECK(s.background_refreshes == 0);
+        CHECK(s.unauthorized_refetches == 0);
+        CHECK(s.retries == 0);
+        CHECK(s.last_fetch_latency >= std::chrono::milliseconds(0));
+        CHECK(s.last_fetch_latency < std::chrono::seconds(20));
+        CHECK(s.last_error == LUCID_STATUS_OK);
+        CHECK(s.scopes.size() == 1);
+        if (s.scopes.size() == 1) {
+            const lucidauth::ScopeStats &scope = s.scopes[0];
+            CHECK(scope.scope.empty());
+            CHECK(scope.origin == "token endpoint");
+            CHECK(scope.expires_in > std::chrono::milliseconds(0));
+            CHECK(scope.expires_in <= std::chrono::seconds(3600));
+            CHECK(scope.refresh_in <= scope.expires_in);
+            // The refresh window is refresh_margin (300 s by default); each end is rounded down
+            // to a millisecond on its own.
+            const auto margin = scope.expires_in - scope.refresh_in;
+            CHECK(margin >= std::chrono::milliseconds(299999));
+            CHECK(margin <= std::chrono::milliseconds(300001));
+        }
+    });
+
+    test::run("stats(): a wrong secret is 1 failed fetch and LUCID_STATUS_CREDENTIALS_REJECTED", [&] {
+        auto bad = lucidauth::Credentials::from_file(credentials_path)
+                       .to_builder()
+                       .set("client_secret", "not-the-secret-stats")
+                       .build();
+        lucidauth::Client client(bad);
+        auto e = expect_error([&] { client.token(); });
+        CHECK(e.status() == LUCID_STATUS_CREDENTIALS_REJECTED);
+        const lucidauth::Stats s = client.stats();
+        CHECK(s.token_fetches == 0);
+        CHECK(s.token_fetch_failures == 1);
+        CHECK(s.memory_reads == 0);
+        CHECK(s.retries == 0);
+        CHECK(s.last_fetch_latency == std::chrono::milliseconds(0));
+        CHECK(s.last_error == LUCID_STATUS_CREDENTIALS_REJECTED);
+        CHECK(static_cast<int32_t>(s.last_error) == 9);
+        CHECK(s.scopes.empty());
+    });
+
+    test::run("stats() on a moved-from Client throws LUCID_STATUS_NULL_ARGUMENT", [&] {
+        lucidauth::Client client(lucidauth::Credentials::from_file(credentials_path));
+        lucidauth::Client moved(std::move(client));
+        auto e = expect_error([&] { (void)client.stats(); });  // NOLINT(bugprone-use-after-move)
+        CHECK(e.status() == LUCID_STATUS_NULL_ARGUMENT);
+    });
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -276,6 +346,7 @@ int main(int argc, char **argv) {
     }
 
     log_tests(credentials_path, base_url);
+    stats_tests(credentials_path);
     test::run_second_tu_tests(credentials_path);
 
     std::cout << test::passed << " passed, " << test::failed << " failed\n";

@@ -22,12 +22,16 @@
 //   byte[] (lucid_client_access_token_buf), which is cleared after decoding.
 // - Error details come only from the `LucidError **` out-parameter of the failing call, never from
 //   thread-local state.
+// - A native call cannot be interrupted: TokenAsync/SendAsync run it with Task.Run and cancel only
+//   the caller's wait; the call ends within retry_deadline and its result is cleared then.
 
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace LucidAuth
 {
@@ -295,6 +299,9 @@ namespace LucidAuth
         public const string RetryBackoffMs = "retry_backoff_ms";
         public const string RetryDeadline = "retry_deadline";
         public const string MaxRetryAfter = "max_retry_after";
+        public const string RefreshAhead = "refresh_ahead";
+        public const string Audience = "audience";
+        public const string AccessToken = "access_token";
 
         /// <summary>
         /// Every key the library accepts, in the order of the README's table, as the library lists
@@ -473,7 +480,7 @@ namespace LucidAuth
     /// Dispose() while other threads are still inside a call is safe: the native client is freed
     /// when the last of those calls returns, and later calls throw ObjectDisposedException.
     /// </summary>
-    public sealed class Client : IDisposable
+    public sealed partial class Client : IDisposable
     {
         private readonly ClientHandle handle;
 
@@ -510,6 +517,36 @@ namespace LucidAuth
         {
             byte[] scopeBytes = Native.Utf8OrNull(scope, "scope");
             ThrowIfDisposed();
+            return TakeToken(TokenBytes(scopeBytes));
+        }
+
+        /// <summary>
+        /// <see cref="Token"/>, cancellable: see README.md, "Cancellation". When
+        /// <paramref name="cancellationToken"/> is cancelled the task is canceled at once; the
+        /// native call goes on in the background until it ends (within the credentials'
+        /// <c>retry_deadline</c>) and its token buffer is then cleared.
+        /// </summary>
+        /// <exception cref="ArgumentException">thrown at once for a scope C cannot carry</exception>
+        /// <exception cref="ObjectDisposedException">thrown at once when the client is disposed</exception>
+        public Task<string> TokenAsync(string scope = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            byte[] scopeBytes = Native.Utf8OrNull(scope, "scope");
+            ThrowIfDisposed();
+            return Cancellable.Run(() => TokenBytes(scopeBytes), TakeToken,
+                                   token => Array.Clear(token.Buffer, 0, token.Buffer.Length), cancellationToken);
+        }
+
+        /// <summary>A token's bytes in a buffer of their own (cleared by whoever takes them).</summary>
+        private struct TokenBuffer
+        {
+            public byte[] Buffer;
+            public int Length;
+        }
+
+        // The library copies the token into a managed buffer, asked again with the size it
+        // reports while the token is longer.
+        private TokenBuffer TokenBytes(byte[] scopeBytes)
+        {
             var buffer = new byte[TokenBufferSize];
             while (true)
             {
@@ -526,14 +563,19 @@ namespace LucidAuth
                 }
                 if (status != 0)
                     throw Native.Failure(status, err);
-                try
-                {
-                    return Encoding.UTF8.GetString(buffer, 0, checked((int)length.ToUInt64()));
-                }
-                finally
-                {
-                    Array.Clear(buffer, 0, buffer.Length);
-                }
+                return new TokenBuffer { Buffer = buffer, Length = checked((int)length.ToUInt64()) };
+            }
+        }
+
+        private static string TakeToken(TokenBuffer token)
+        {
+            try
+            {
+                return Encoding.UTF8.GetString(token.Buffer, 0, token.Length);
+            }
+            finally
+            {
+                Array.Clear(token.Buffer, 0, token.Buffer.Length);
             }
         }
 
@@ -555,7 +597,35 @@ namespace LucidAuth
             byte[] pathBytes = Native.Utf8(path, "path");
             List<byte[]> lines = HeaderLines(headers);
             ThrowIfDisposed();
+            return SendLines(methodBytes, pathBytes, lines, body);
+        }
 
+        /// <summary>
+        /// <see cref="Send"/>, cancellable: see README.md, "Cancellation". When
+        /// <paramref name="cancellationToken"/> is cancelled the task is canceled at once; the
+        /// native call goes on in the background until it ends (within the credentials'
+        /// <c>retry_deadline</c>), and its response is then dropped (its body cleared). The body and
+        /// headers are copied before this method returns, so the caller may reuse them at once.
+        /// </summary>
+        /// <exception cref="ArgumentException">thrown at once for arguments C cannot carry</exception>
+        /// <exception cref="ObjectDisposedException">thrown at once when the client is disposed</exception>
+        public Task<Response> SendAsync(string method, string path, byte[] body = null,
+                                        IEnumerable<KeyValuePair<string, string>> headers = null,
+                                        CancellationToken cancellationToken = default(CancellationToken))
+        {
+            byte[] methodBytes = Native.Utf8(method, "method");
+            byte[] pathBytes = Native.Utf8(path, "path");
+            List<byte[]> lines = HeaderLines(headers);
+            ThrowIfDisposed();
+            byte[] bodyCopy = body == null ? null : (byte[])body.Clone();
+            return Cancellable.Run(() => SendLines(methodBytes, pathBytes, lines, bodyCopy), r => r,
+                                   r => r.Clear(), cancellationToken);
+        }
+
+        // The native request, with the arguments already checked and encoded (the lines are
+        // cleared afterwards).
+        private Response SendLines(byte[] methodBytes, byte[] pathBytes, List<byte[]> lines, byte[] body)
+        {
             var lineHandles = new GCHandle[lines.Count];
             var linePointers = new IntPtr[lines.Count];
             var response = new ResponseHandle();
@@ -601,6 +671,9 @@ namespace LucidAuth
             if (handle.IsDisposed)
                 throw new ObjectDisposedException(typeof(Client).FullName);
         }
+
+        /// <summary>Whether the native client has been freed (Dispose() defers that until no call holds it; for the tests).</summary>
+        internal bool IsReleased { get { return handle.IsClosed; } }
 
         // "Name: value" lines, checked here so that a bad header never reaches the library (whose
         // message about a bad line would quote the line, which may hold a secret).
@@ -670,6 +743,12 @@ namespace LucidAuth
             return null;
         }
 
+        // Clears the body of a response nobody waits for any more.
+        internal void Clear()
+        {
+            Array.Clear(body, 0, body.Length);
+        }
+
         internal static Response CopyFrom(ResponseHandle handle)
         {
             int status = Native.lucid_response_status(handle);
@@ -695,6 +774,244 @@ namespace LucidAuth
             }
             return new Response(status, new ReadOnlyCollection<KeyValuePair<string, string>>(headers), body);
         }
+    }
+
+    // ---- Cancellation -------------------------------------------------------------------------------
+
+    /// <summary>Runs a native call on the thread pool, waited for until a CancellationToken says stop.</summary>
+    internal static class Cancellable
+    {
+        private static int running;
+
+        /// <summary>How many native calls started by <see cref="Run"/> are still running (for the tests).</summary>
+        internal static int Running { get { return Volatile.Read(ref running); } }
+
+        /// <summary>
+        /// A task for <c>take(call())</c>, run on the thread pool. When <paramref name="ct"/> is
+        /// cancelled first the task is canceled at once; the call goes on, and its result is given
+        /// to <paramref name="discard"/> when it ends (its exception, if any, is observed and
+        /// dropped). A token cancelled already gives a canceled task without running the call.
+        /// </summary>
+        internal static Task<T> Run<R, T>(Func<R> call, Func<R, T> take, Action<R> discard, CancellationToken ct)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                var canceled = new TaskCompletionSource<T>();
+                canceled.TrySetCanceled(ct);
+                return canceled.Task;
+            }
+            Interlocked.Increment(ref running);
+            Task<R> work = Task.Run(() =>
+            {
+                try
+                {
+                    return call();
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref running);
+                }
+            });
+            // The caller's continuations run on the thread pool: never inline in Cancel(), nor here.
+            var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            CancellationTokenRegistration registration = ct.Register(() => result.TrySetCanceled(ct));
+            work.ContinueWith(done =>
+            {
+                registration.Dispose();
+                if (done.IsFaulted)
+                {
+                    result.TrySetException(done.Exception.InnerExceptions);
+                    return;
+                }
+                if (done.IsCanceled)
+                {
+                    result.TrySetCanceled();
+                    return;
+                }
+                // Taken only when the caller still waits; the result is the caller's once set.
+                if (result.Task.IsCompleted)
+                {
+                    discard(done.Result);
+                    return;
+                }
+                T value;
+                try
+                {
+                    value = take(done.Result);
+                }
+                catch (Exception e)
+                {
+                    result.TrySetException(e);
+                    return;
+                }
+                if (!result.TrySetResult(value))
+                    discard(done.Result); // cancelled in between
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return result.Task;
+        }
+    }
+
+
+    // ---- Stats ---------------------------------------------------------------------------------------
+
+    public sealed partial class Client
+    {
+        /// <summary>
+        /// A snapshot of this client's counters and of the tokens it holds (one per scope), copied
+        /// out of the native snapshot, which is freed at once.
+        /// </summary>
+        public ClientStats Stats()
+        {
+            ThrowIfDisposed();
+            var snapshot = new StatsHandle();
+            try
+            {
+                IntPtr raw, err;
+                int status = NativeStats.lucid_client_stats(handle, out raw, out err);
+                if (status != 0)
+                    throw Native.Failure(status, err);
+                snapshot.Take(raw);
+                return ClientStats.CopyFrom(snapshot);
+            }
+            finally
+            {
+                snapshot.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// What a client has done with its tokens, as of <see cref="Client.Stats"/>: a plain managed
+    /// copy, nothing to dispose. Holds no token or secret.
+    /// </summary>
+    public sealed class ClientStats
+    {
+        /// <summary>Token requests that got a token.</summary>
+        public ulong TokenFetches { get; private set; }
+        /// <summary>Token requests that did not, after their retries.</summary>
+        public ulong TokenFetchFailures { get; private set; }
+        /// <summary>Token reads answered from memory.</summary>
+        public ulong MemoryReads { get; private set; }
+        /// <summary>Tokens taken from the shared cache.</summary>
+        public ulong SharedCacheReads { get; private set; }
+        /// <summary>Tokens renewed in the background (refresh ahead).</summary>
+        public ulong BackgroundRefreshes { get; private set; }
+        /// <summary>API calls answered 401 whose token was fetched again.</summary>
+        public ulong UnauthorizedRefetches { get; private set; }
+        /// <summary>Attempts after the first, of token requests and API calls.</summary>
+        public ulong Retries { get; private set; }
+        /// <summary>How long the last successful token request took (whole milliseconds).</summary>
+        public TimeSpan LastFetchLatency { get; private set; }
+        /// <summary>The status of the last error a call on the client returned; <c>Ok</c> when none.</summary>
+        public LucidStatus LastError { get; private set; }
+        /// <summary>One entry per scope the client holds a token for.</summary>
+        public IReadOnlyList<ScopeStats> Scopes { get; private set; }
+
+        internal ClientStats()
+        {
+            Scopes = new ReadOnlyCollection<ScopeStats>(new List<ScopeStats>());
+        }
+
+        /// <summary>
+        /// The property each counter sets, by the library's name of it (<c>lucid_stat_name</c>).
+        /// A counter of a newer library that is missing here is skipped; a test checks that none is.
+        /// </summary>
+        internal static readonly Dictionary<string, Action<ClientStats, ulong>> Fields =
+            new Dictionary<string, Action<ClientStats, ulong>>
+            {
+                { "token_fetches", (s, v) => s.TokenFetches = v },
+                { "token_fetch_failures", (s, v) => s.TokenFetchFailures = v },
+                { "memory_reads", (s, v) => s.MemoryReads = v },
+                { "shared_cache_reads", (s, v) => s.SharedCacheReads = v },
+                { "background_refreshes", (s, v) => s.BackgroundRefreshes = v },
+                { "unauthorized_refetches", (s, v) => s.UnauthorizedRefetches = v },
+                { "retries", (s, v) => s.Retries = v },
+                { "last_fetch_latency_ms", (s, v) => s.LastFetchLatency = Millis(v) },
+                { "last_error_status", (s, v) => s.LastError = (LucidStatus)unchecked((int)v) },
+            };
+
+        internal static ClientStats CopyFrom(StatsHandle snapshot)
+        {
+            var stats = new ClientStats();
+            for (int i = 0; ; i++)
+            {
+                string name = Native.CopyUtf8(NativeStats.lucid_stat_name(i));
+                if (name == null)
+                    break;
+                Action<ClientStats, ulong> set;
+                if (Fields.TryGetValue(name, out set))
+                    set(stats, NativeStats.lucid_stats_value(snapshot, i));
+            }
+            ulong count = NativeStats.lucid_stats_scope_count(snapshot).ToUInt64();
+            var scopes = new List<ScopeStats>();
+            for (ulong i = 0; i < count; i++)
+            {
+                var at = new UIntPtr(i);
+                scopes.Add(new ScopeStats(
+                    Native.CopyUtf8(NativeStats.lucid_stats_scope(snapshot, at)) ?? "",
+                    Native.CopyUtf8(NativeStats.lucid_stats_scope_origin(snapshot, at)) ?? "",
+                    Millis(NativeStats.lucid_stats_scope_refresh_in_ms(snapshot, at)),
+                    Millis(NativeStats.lucid_stats_scope_expires_in_ms(snapshot, at))));
+            }
+            stats.Scopes = new ReadOnlyCollection<ScopeStats>(scopes);
+            return stats;
+        }
+
+        /// <summary><paramref name="ms"/> milliseconds, capped at <see cref="TimeSpan.MaxValue"/>.</summary>
+        internal static TimeSpan Millis(ulong ms)
+        {
+            const ulong max = (ulong)long.MaxValue / TimeSpan.TicksPerMillisecond;
+            return ms > max ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ms * TimeSpan.TicksPerMillisecond);
+        }
+    }
+
+    /// <summary>The token a client holds for one scope, as of a <see cref="Client.Stats"/> snapshot.</summary>
+    public sealed class ScopeStats
+    {
+        /// <summary>The token's scope ("" for none).</summary>
+        public string Scope { get; private set; }
+        /// <summary>Where the token came from: "token endpoint", "shared cache" or "pre-issued".</summary>
+        public string Origin { get; private set; }
+        /// <summary>Until the token enters its refresh window (zero once it has).</summary>
+        public TimeSpan RefreshIn { get; private set; }
+        /// <summary>Until the token expires (zero once it has).</summary>
+        public TimeSpan ExpiresIn { get; private set; }
+
+        internal ScopeStats(string scope, string origin, TimeSpan refreshIn, TimeSpan expiresIn)
+        {
+            Scope = scope;
+            Origin = origin;
+            RefreshIn = refreshIn;
+            ExpiresIn = expiresIn;
+        }
+    }
+
+    internal sealed class StatsHandle : LucidHandle
+    {
+        public StatsHandle() { }
+        protected override bool ReleaseHandle() { NativeStats.lucid_stats_free(handle); return true; }
+    }
+
+    internal static class NativeStats
+    {
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int lucid_client_stats(ClientHandle client, out IntPtr stats, out IntPtr err);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ulong lucid_stats_value(StatsHandle stats, int which);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_stat_name(int which);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UIntPtr lucid_stats_scope_count(StatsHandle stats);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_stats_scope(StatsHandle stats, UIntPtr index);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_stats_scope_origin(StatsHandle stats, UIntPtr index);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ulong lucid_stats_scope_refresh_in_ms(StatsHandle stats, UIntPtr index);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ulong lucid_stats_scope_expires_in_ms(StatsHandle stats, UIntPtr index);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void lucid_stats_free(IntPtr stats);
     }
 
     // ---- SafeHandles: one per native handle type -------------------------------------------------

@@ -77,6 +77,10 @@ namespace LucidAuth.Tests
             Test("LucidStatus is the header's status table, both ways", StatusTableIsTheHeaders);
             Test("token is cached: one token request", TokenIsCached);
             Test("scoped tokens are cached per scope", ScopedTokens);
+            Test("ClientStats has a property for every lucid_stat_name counter", StatsCoverEveryCounter);
+            Test("stats: 1 token fetch, then 9 memory reads", StatsCountFetchesAndMemoryReads);
+            Test("stats: a wrong secret is 1 failed fetch, CredentialsRejected", StatsCountARejectedFetch);
+            Test("stats of a disposed client throw ObjectDisposedException", StatsOfADisposedClient);
             foreach (int size in new[] { Client.TokenBufferSize - 1, Client.TokenBufferSize, 20000 })
                 Test("token of " + size + " bytes (first buffer " + Client.TokenBufferSize + ")", () => LongToken(size));
             Test("send: path, x-api-key, bearer, body, headers", SendEchoes);
@@ -106,6 +110,9 @@ namespace LucidAuth.Tests
             Test("Parallel.For: 200 Token calls, 1 token request", ParallelTokens);
             Test("Dispose during parallel sends", DisposeDuringSends);
             Test("token refreshed near expiry", TokenRefreshed);
+            Test("TokenAsync/SendAsync cancelled on a stalled token endpoint", AsyncCancelledOnStalledEndpoint);
+            Test("TokenAsync/SendAsync without cancellation are Token/Send", AsyncMatchesSync);
+            Test("TokenAsync/SendAsync with a cancelled token: canceled at once, no call", AsyncAlreadyCancelled);
         }
 
         // ---- the tests ----------------------------------------------------------------------------
@@ -175,6 +182,114 @@ namespace LucidAuth.Tests
                 Check(queries.Any(q => q.Contains("scope=machinelearning.predict")), "scope in a token query: " + string.Join(" | ", queries));
                 Check(queries.All(q => q.Contains("grant_type=client_credentials")), "grant_type in every token query");
             }
+        }
+
+        /// <summary>
+        /// lucid_stat_name(0, 1, ...) until NULL against <see cref="ClientStats.Fields"/>, both
+        /// ways; each counter sets a property of its own, and every property but Scopes is set.
+        /// </summary>
+        private static void StatsCoverEveryCounter()
+        {
+            var library = new List<string>();
+            for (int i = 0; NativeStats.lucid_stat_name(i) != IntPtr.Zero; i++)
+                library.Add(Marshal.PtrToStringAnsi(NativeStats.lucid_stat_name(i)));
+            Equal(IntPtr.Zero, NativeStats.lucid_stat_name(-1), "lucid_stat_name(-1)");
+            Equal(9, library.Count, "counters: " + string.Join(",", library));
+            Equal("token_fetches", library[0], "counter 0");
+            Equal(string.Join(",", library.OrderBy(n => n, StringComparer.Ordinal)),
+                  string.Join(",", ClientStats.Fields.Keys.OrderBy(n => n, StringComparer.Ordinal)),
+                  "the binding's counters");
+
+            var properties = typeof(ClientStats).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.Name != "Scopes").ToList();
+            var setBy = new Dictionary<string, string>();
+            foreach (string name in library)
+            {
+                var stats = new ClientStats();
+                var fresh = new ClientStats();
+                ClientStats.Fields[name](stats, 7);
+                var changed = properties.Where(p => !Equals(p.GetValue(stats, null), p.GetValue(fresh, null)))
+                    .Select(p => p.Name).ToList();
+                Equal(1, changed.Count, "properties set by " + name + ": " + string.Join(",", changed));
+                Check(!setBy.ContainsKey(changed[0]), changed[0] + " is set by two counters");
+                setBy.Add(changed[0], name);
+            }
+            foreach (var property in properties)
+                Check(setBy.ContainsKey(property.Name), "no counter sets " + property.Name);
+
+            var sample = new ClientStats();
+            ClientStats.Fields["last_fetch_latency_ms"](sample, 1500);
+            ClientStats.Fields["last_error_status"](sample, 9);
+            Equal(TimeSpan.FromMilliseconds(1500), sample.LastFetchLatency, "latency");
+            Equal(LucidStatus.CredentialsRejected, sample.LastError, "last error");
+        }
+
+        private static void StatsCountFetchesAndMemoryReads()
+        {
+            using (var client = NewClient())
+            {
+                string first = client.Token();
+                for (int i = 0; i < 9; i++)
+                    Equal(first, client.Token(), "token #" + (i + 2));
+                Equal(1, Stat("token_requests"), "token requests");
+
+                ClientStats s = client.Stats();
+                Equal(1UL, s.TokenFetches, "TokenFetches");
+                Equal(0UL, s.TokenFetchFailures, "TokenFetchFailures");
+                Equal(9UL, s.MemoryReads, "MemoryReads");
+                Equal(0UL, s.SharedCacheReads, "SharedCacheReads");
+                Equal(0UL, s.BackgroundRefreshes, "BackgroundRefreshes");
+                Equal(0UL, s.UnauthorizedRefetches, "UnauthorizedRefetches");
+                Equal(0UL, s.Retries, "Retries");
+                Check(s.LastFetchLatency >= TimeSpan.Zero && s.LastFetchLatency < TimeSpan.FromSeconds(20),
+                      "LastFetchLatency within the deadline: " + s.LastFetchLatency);
+                Equal(0L, s.LastFetchLatency.Ticks % TimeSpan.TicksPerMillisecond, "whole milliseconds");
+                Equal(LucidStatus.Ok, s.LastError, "LastError");
+                Equal(1, s.Scopes.Count, "scopes");
+                ScopeStats scope = s.Scopes[0];
+                Equal("", scope.Scope, "Scope");
+                Equal("token endpoint", scope.Origin, "Origin");
+                Check(scope.ExpiresIn > TimeSpan.Zero && scope.ExpiresIn <= TimeSpan.FromSeconds(3600),
+                      "ExpiresIn within (0, 3600 s]: " + scope.ExpiresIn);
+                Check(scope.RefreshIn <= scope.ExpiresIn, "RefreshIn " + scope.RefreshIn + " <= ExpiresIn " + scope.ExpiresIn);
+                // The refresh window is refresh_margin (300 s by default); each end is rounded down
+                // to a millisecond on its own.
+                TimeSpan margin = scope.ExpiresIn - scope.RefreshIn;
+                Check(margin >= TimeSpan.FromMilliseconds(299999) && margin <= TimeSpan.FromMilliseconds(300001),
+                      "ExpiresIn - RefreshIn is the 300 s margin: " + margin);
+            }
+        }
+
+        private static void StatsCountARejectedFetch()
+        {
+            Credentials credentials;
+            using (var good = Credentials.FromFile(credentialsPath))
+            using (var builder = good.ToBuilder())
+                credentials = builder.Set("client_secret", "WRONG-stats-secret").Build();
+            using (credentials)
+            using (var client = new Client(credentials))
+            {
+                var e = Throws<LucidAuthException>(() => client.Token(), "Token with a wrong secret");
+                Equal(LucidStatus.CredentialsRejected, e.Status, "status");
+                Equal(1, Stat("token_requests"), "token requests");
+
+                ClientStats s = client.Stats();
+                Equal(0UL, s.TokenFetches, "TokenFetches");
+                Equal(1UL, s.TokenFetchFailures, "TokenFetchFailures");
+                Equal(0UL, s.MemoryReads, "MemoryReads");
+                Equal(0UL, s.Retries, "Retries");
+                Equal(TimeSpan.Zero, s.LastFetchLatency, "LastFetchLatency");
+                Equal(LucidStatus.CredentialsRejected, s.LastError, "LastError");
+                Equal(9, (int)s.LastError, "LastError number");
+                Equal(0, s.Scopes.Count, "scopes");
+            }
+        }
+
+        private static void StatsOfADisposedClient()
+        {
+            var client = NewClient();
+            client.Dispose();
+            Throws<ObjectDisposedException>(() => client.Stats(), "Stats after Dispose");
         }
 
         /// <summary>
@@ -455,6 +570,10 @@ namespace LucidAuth.Tests
                 { "retry_backoff_ms", "10" },
                 { "retry_deadline", "30" },
                 { "max_retry_after", "1" },
+                { "refresh_ahead", "false" },
+                { "audience", "https://api.example.test/v1" },
+                // Long expired (exp 1970): the client fetches with its client credentials.
+                { "access_token", "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.sig" },
             };
             Equal(CredentialKeys.All.Count, values.Count, "every key is covered");
             using (var builder = new CredentialsBuilder())
@@ -706,7 +825,9 @@ namespace LucidAuth.Tests
             Admin("POST", "/_admin/lifetime?secs=2", "");
             try
             {
-                using (var client = NewClient())
+                // The caller that finds the token stale fetches (refresh ahead would renew it in
+                // the background, and this read could still get the old one).
+                using (var client = NewClient(b => b.Set("refresh_ahead", "false")))
                 {
                     // Lifetime 2 s: the margin is capped at half of it, so the token is stale after 1 s.
                     string first = client.Token();
@@ -724,12 +845,204 @@ namespace LucidAuth.Tests
             }
         }
 
+        /// <summary>
+        /// A listener on loopback that accepts connections and never answers: a token endpoint
+        /// that stalls. Dispose() stops it and closes the connections.
+        /// </summary>
+        private sealed class StallingEndpoint : IDisposable
+        {
+            private readonly TcpListener listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+            private readonly List<Socket> accepted = new List<Socket>();
+            private readonly Thread thread;
+
+            public StallingEndpoint()
+            {
+                listener.Start();
+                thread = new Thread(() =>
+                {
+                    try
+                    {
+                        while (true)
+                        {
+                            Socket socket = listener.AcceptSocket();
+                            lock (accepted)
+                                accepted.Add(socket);
+                        }
+                    }
+                    catch (SocketException) { }
+                    catch (ObjectDisposedException) { }
+                    catch (InvalidOperationException) { }
+                });
+                thread.IsBackground = true;
+                thread.Start();
+            }
+
+            public string Origin { get { return "http://127.0.0.1:" + ((System.Net.IPEndPoint)listener.LocalEndpoint).Port; } }
+
+            public int Accepted { get { lock (accepted) return accepted.Count; } }
+
+            public void Dispose()
+            {
+                listener.Stop();
+                thread.Join(5000);
+                lock (accepted)
+                    accepted.ForEach(socket => socket.Close());
+            }
+        }
+
+        /// <summary>Waits for <paramref name="task"/> up to 5 s; it must end canceled.</summary>
+        private static void WaitCanceled(Task task, string what)
+        {
+            try
+            {
+                task.Wait(5000);
+            }
+            catch (AggregateException e)
+            {
+                Check(e.InnerExceptions.Count == 1 && e.InnerException is TaskCanceledException,
+                      what + ": canceled, not " + e.InnerException);
+            }
+            Check(task.IsCanceled, what + ": the task is canceled (status " + task.Status + ")");
+        }
+
+        private static void AsyncCancelledOnStalledEndpoint()
+        {
+            int unobserved = 0;
+            EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (sender, e) => Interlocked.Increment(ref unobserved);
+            TaskScheduler.UnobservedTaskException += onUnobserved;
+            try
+            {
+                using (var stall = new StallingEndpoint())
+                {
+                    Client client;
+                    using (var file = Credentials.FromFile(credentialsPath))
+                    using (var builder = file.ToBuilder().AuthEndpoint(stall.Origin)
+                               .Timeout(TimeSpan.FromSeconds(2)).RetryDeadline(TimeSpan.FromSeconds(3)))
+                    using (var credentials = builder.Build())
+                        client = new Client(credentials);
+                    Equal(0, Cancellable.Running, "no call running before");
+
+                    var tasks = new List<Task>();
+                    var clock = Stopwatch.StartNew();
+                    foreach (string call in new[] { "TokenAsync", "SendAsync" })
+                    {
+                        var cts = new CancellationTokenSource();
+                        cts.CancelAfter(100);
+                        var start = clock.ElapsedMilliseconds;
+                        Task task = call == "TokenAsync" ? (Task)client.TokenAsync(null, cts.Token)
+                            : client.SendAsync("POST", "/documents", new byte[] { 1, 2 }, null, cts.Token);
+                        WaitCanceled(task, call);
+                        long took = clock.ElapsedMilliseconds - start;
+                        Check(took >= 90 && took < 1000, call + " returned " + took + " ms after it started, cancelled at 100 ms");
+                        Console.WriteLine("     " + call + ": cancelled at 100 ms, canceled after " + took + " ms");
+                        tasks.Add(task);
+                    }
+                    Check(stall.Accepted > 0, "the stalling endpoint saw a connection");
+                    Equal(2, Cancellable.Running, "the native calls still run in the background");
+
+                    // Dispose does not block: the SafeHandle defers the free until the calls return.
+                    var disposing = Stopwatch.StartNew();
+                    client.Dispose();
+                    Check(disposing.ElapsedMilliseconds < 500, "Dispose returned at once: " + disposing.ElapsedMilliseconds + " ms");
+                    Check(!client.IsReleased, "the native client is not freed while calls hold it");
+                    Throws<ObjectDisposedException>(() => client.TokenAsync(), "TokenAsync after Dispose");
+
+                    // The calls end within retry_deadline (3 s) of their start; then the client is freed.
+                    while ((Cancellable.Running > 0 || !client.IsReleased) && disposing.ElapsedMilliseconds < 6000)
+                        Thread.Sleep(10);
+                    Equal(0, Cancellable.Running, "the background calls ended");
+                    Check(client.IsReleased, "the native client was freed once the calls ended");
+                    long freedAfter = disposing.ElapsedMilliseconds;
+                    Check(freedAfter > 1000 && freedAfter < 5000, "freed " + freedAfter + " ms after Dispose (retry_deadline 3 s)");
+                    Console.WriteLine("     native client freed " + freedAfter + " ms after Dispose, " + clock.ElapsedMilliseconds + " ms after the first call");
+                    Check(tasks.All(t => t.IsCanceled), "the tasks stay canceled");
+                }
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                Equal(0, unobserved, "unobserved task exceptions (the background calls' timeouts are observed)");
+                Equal(0, Stat("token_requests"), "token requests to the real server");
+            }
+            finally
+            {
+                TaskScheduler.UnobservedTaskException -= onUnobserved;
+            }
+        }
+
+        private static void AsyncMatchesSync()
+        {
+            using (var client = NewClient())
+            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                string viaAsync = client.TokenAsync(null, cts.Token).Result;
+                Equal(client.Token(), viaAsync, "TokenAsync's token is Token's");
+                Equal(viaAsync, client.TokenAsync().Result, "TokenAsync without a CancellationToken");
+                string scoped = client.TokenAsync("machinelearning.predict", cts.Token).Result;
+                Equal(client.Token("machinelearning.predict"), scoped, "scoped");
+                Check(scoped != viaAsync, "a scope gets its own token");
+
+                Response r = client.SendAsync("POST", "/documents?x=1", Encoding.UTF8.GetBytes("{\"a\":1}"),
+                    new[] { new KeyValuePair<string, string>("X-Trace", "abc") }, cts.Token).Result;
+                Equal(200, r.Status, "status");
+                var echo = (Dictionary<string, object>)Json.Parse(r.BodyText);
+                Equal("POST", (string)echo["method"], "method");
+                Equal("/v1/documents", (string)echo["path"], "path");
+                Equal("{\"a\":1}", (string)echo["body"], "body");
+                var headers = (Dictionary<string, object>)echo["headers"];
+                Equal("abc", (string)headers["x-trace"], "x-trace");
+                Equal("Bearer " + viaAsync, (string)headers["authorization"], "bearer");
+
+                var failed = client.SendAsync("GET", "https://elsewhere.example/x", null, null, cts.Token);
+                try
+                {
+                    failed.Wait(5000);
+                }
+                catch (AggregateException e)
+                {
+                    var inner = e.InnerException as LucidAuthException;
+                    Check(inner != null && inner.Status == LucidStatus.InsecureUrl, "a failure is the library's exception: " + e.InnerException);
+                }
+                Check(failed.IsFaulted, "a failed call faults the task");
+                Equal(2, Stat("token_requests"), "token requests");
+                Equal(1, Stat("api_requests"), "api requests");
+            }
+        }
+
+        private static void AsyncAlreadyCancelled()
+        {
+            using (var client = NewClient())
+            using (var cts = new CancellationTokenSource())
+            {
+                cts.Cancel();
+                var clock = Stopwatch.StartNew();
+                Task<string> token = client.TokenAsync(null, cts.Token);
+                Task<Response> send = client.SendAsync("GET", "/x", null, null, cts.Token);
+                Check(token.IsCanceled && send.IsCanceled, "canceled when returned");
+                Check(clock.ElapsedMilliseconds < 50, "at once: " + clock.ElapsedMilliseconds + " ms");
+                Equal(0, Cancellable.Running, "no native call started");
+                Throws<ArgumentException>(() => client.TokenAsync("a\0b", cts.Token), "bad arguments are thrown, even when cancelled");
+                Equal(0, Stat("token_requests"), "token requests");
+                Equal(0, Stat("api_requests"), "api requests");
+            }
+        }
+
         // ---- helpers ------------------------------------------------------------------------------
 
         private static Client NewClient()
         {
             using (var credentials = Credentials.FromFile(credentialsPath))
                 return new Client(credentials);
+        }
+
+        /// <summary>A client of the test credentials with some keys changed by <paramref name="change"/>.</summary>
+        private static Client NewClient(Action<CredentialsBuilder> change)
+        {
+            using (var file = Credentials.FromFile(credentialsPath))
+            using (var builder = new CredentialsBuilder(file))
+            {
+                change(builder);
+                using (var credentials = builder.Build())
+                    return new Client(credentials);
+            }
         }
 
         private static void Test(string name, Action body)

@@ -106,20 +106,35 @@ func (c *Client) Close() error {
 // An empty scope means the scope of the credentials (their scope key; no scope when it is not
 // set). To ask for no scope even though the credentials have one, use TokenForScope("").
 func (c *Client) Token(scope string) (string, error) {
-	cscope, err := cOptionalString("scope", scope)
+	buf, err := c.tokenBytes(scope, false)
 	if err != nil {
 		return "", err
 	}
-	defer freeCString(cscope)
-	return c.token(cscope)
+	return takeToken(buf), nil
 }
 
 // TokenForScope returns a fresh access token for exactly scope, as Token does, except that ""
 // asks for a token without a scope, whatever the credentials' scope key says.
 func (c *Client) TokenForScope(scope string) (string, error) {
-	cscope, err := cString("scope", scope)
+	buf, err := c.tokenBytes(scope, true)
 	if err != nil {
 		return "", err
+	}
+	return takeToken(buf), nil
+}
+
+// tokenBytes gets the token for scope ("" is the credentials' scope unless exact) into a new
+// buffer, which the caller wipes after use.
+func (c *Client) tokenBytes(scope string, exact bool) ([]byte, error) {
+	var cscope *C.char
+	var err error
+	if exact {
+		cscope, err = cString("scope", scope)
+	} else {
+		cscope, err = cOptionalString("scope", scope)
+	}
+	if err != nil {
+		return nil, err
 	}
 	defer freeCString(cscope)
 	return c.token(cscope)
@@ -131,15 +146,16 @@ const tokenBufferSize = 2048
 
 // token gets the token for a scope already in C memory (nil: the credentials' scope). The
 // library copies it into a Go buffer (it holds no Go pointers, so cgo lets C write it), asked
-// again with the size it reports while the token is longer; the buffer is wiped after use.
-func (c *Client) token(scope *C.char) (string, error) {
+// again with the size it reports while the token is longer. It returns the token's bytes, a
+// slice of that buffer, which the caller wipes after use.
+func (c *Client) token(scope *C.char) ([]byte, error) {
 	if c == nil {
-		return "", closedError("Client")
+		return nil, closedError("Client")
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.ptr == nil {
-		return "", closedError("Client")
+		return nil, closedError("Client")
 	}
 	defer runtime.KeepAlive(c)
 	buf := make([]byte, tokenBufferSize)
@@ -155,11 +171,9 @@ func (c *Client) token(scope *C.char) (string, error) {
 			continue
 		}
 		if err := check(status, cerr); err != nil {
-			return "", err
+			return nil, err
 		}
-		token := string(buf[:n])
-		wipe(buf)
-		return token, nil
+		return buf[:n], nil
 	}
 }
 
@@ -246,12 +260,17 @@ func (c *Client) Send(method, path string, body []byte, headers []Header) (*Resp
 // Do is Send with the extra headers in a map. A map has no order, so they are sent sorted by
 // name (the same map always makes the same request); use Send to choose the order.
 func (c *Client) Do(method, path string, body []byte, headers map[string]string) (*Response, error) {
+	return c.Send(method, path, body, sortedHeaders(headers))
+}
+
+// sortedHeaders lists the headers of a map sorted by name.
+func sortedHeaders(headers map[string]string) []Header {
 	list := make([]Header, 0, len(headers))
 	for name, value := range headers {
 		list = append(list, Header{Name: name, Value: value})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	return c.Send(method, path, body, list)
+	return list
 }
 
 // cLines is an array of "Name: value" C strings, all in C memory (cgo forbids passing Go memory

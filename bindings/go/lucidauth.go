@@ -27,6 +27,21 @@
 //
 // [CredentialsBuilder] and [Response] are plain Go values that hold no native resources.
 //
+// # Cancellation
+//
+// [Client.TokenContext], [Client.TokenForScopeContext], [Client.SendContext] and
+// [Client.DoContext] are the blocking methods with a context.Context. A native call cannot be
+// interrupted, so they run it on a goroutine of their own and wait for whichever comes first: its
+// result or ctx.Done(). When ctx is done first, the method returns at once with an error that
+// wraps ctx.Err() (errors.Is(err, context.Canceled) or context.DeadlineExceeded). The native call
+// goes on in the background until it ends by itself, within the credentials' retry_deadline
+// (which bounds a whole call: lock waits, token fetch, API exchange, retries, the refetch after a
+// 401); its result is then thrown away (the token's buffer wiped, the response's body zeroed).
+// Close waits for these background calls too, so after a cancellation Close may block for up to
+// retry_deadline. A ctx that is already done returns at once without calling the library; a ctx
+// that can never be done (context.Background()) makes a plain call on the caller's goroutine.
+// A ctx deadline does not shorten the native call: set retry_deadline for that.
+//
 // # Errors
 //
 // Every failure of the library is an [*Error] (use errors.As) carrying the library's status code,

@@ -3,15 +3,34 @@
  *
  *   lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] token
  *   lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] request METHOD PATH
- *         [--data TEXT] [--header 'Name: value']...
+ *         [--data TEXT|@FILE|-] [--header 'Name: value']...
+ *   lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] info
  *   lucid version
+ *
+ * `info` gets a token as `token` does but prints, instead of the token, where it came from, how
+ * long until it is renewed and until it expires, and the client's counters (lucid_client_stats).
+ *
+ * --data @FILE sends the bytes of FILE, --data - those of standard input. A body goes as
+ * application/json unless a --header gives another Content-Type. On a terminal the body is
+ * followed by a newline when it does not end with one, so that "HTTP 200" starts a line.
  *
  * Exit status: 0 success (a 2xx answer for `request`), 1 a library error, 2 a usage error,
  * 4 an HTTP status outside 2xx.
  */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* isatty, fileno */
+#endif
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <io.h>
+#define isatty _isatty
+#define fileno _fileno
+#else
+#include <unistd.h>
+#endif
 
 #include "lucidauth.h"
 
@@ -20,7 +39,8 @@ enum { EXIT_OK = 0, EXIT_LIBRARY = 1, EXIT_USAGE = 2, EXIT_HTTP = 4 };
 static const char USAGE[] =
     "usage: lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] token\n"
     "       lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] request METHOD PATH\n"
-    "             [--data TEXT] [--header 'Name: value']...\n"
+    "             [--data TEXT|@FILE|-] [--header 'Name: value']...\n"
+    "       lucid [--profile NAME] [--credentials FILE] [--scope SCOPE] info\n"
     "       lucid version\n";
 
 struct options {
@@ -104,7 +124,8 @@ static int parse(int argc, char **argv, struct options *opts) {
     int status = EXIT_OK;
     if (count == 0) {
         status = usage("no command given");
-    } else if (strcmp(positional[0], "token") == 0 || strcmp(positional[0], "version") == 0) {
+    } else if (strcmp(positional[0], "token") == 0 || strcmp(positional[0], "version") == 0 ||
+               strcmp(positional[0], "info") == 0) {
         if (count != 1) {
             status = usage("too many arguments");
         }
@@ -150,6 +171,43 @@ static LucidStatus load_credentials(const struct options *opts, LucidCredentials
     return status;
 }
 
+/* Gets a token (never printed), then prints where it came from, when it is renewed and expires,
+ * and the client's counters. */
+static int print_info(const LucidClient *client) {
+    char token[4096];
+    size_t token_len = 0;
+    LucidError *err = NULL;
+    LucidStatus status = lucid_client_access_token_buf(client, NULL, token, sizeof token, &token_len, &err);
+    memset(token, 0, sizeof token);
+    if (status != LUCID_STATUS_OK && status != LUCID_STATUS_BUFFER_TOO_SMALL) {
+        return library_error(status, err);
+    }
+    lucid_error_free(err);
+    err = NULL;
+    LucidStats *stats = NULL;
+    status = lucid_client_stats(client, &stats, &err);
+    if (status != LUCID_STATUS_OK) {
+        return library_error(status, err);
+    }
+    for (size_t i = 0; i < lucid_stats_scope_count(stats); i++) {
+        const char *scope = lucid_stats_scope(stats, i);
+        printf("scope: %s\n", scope[0] != '\0' ? scope : "(none)");
+        printf("  from: %s\n", lucid_stats_scope_origin(stats, i));
+        printf("  renewed in: %llu s\n", (unsigned long long)(lucid_stats_scope_refresh_in_ms(stats, i) / 1000));
+        printf("  expires in: %llu s\n", (unsigned long long)(lucid_stats_scope_expires_in_ms(stats, i) / 1000));
+    }
+    for (int32_t which = 0; lucid_stat_name(which) != NULL; which++) {
+        uint64_t value = lucid_stats_value(stats, which);
+        if (which == LUCID_STAT_LAST_ERROR_STATUS) {
+            printf("%s: %s\n", lucid_stat_name(which), lucid_status_name((int32_t)value));
+        } else {
+            printf("%s: %llu\n", lucid_stat_name(which), (unsigned long long)value);
+        }
+    }
+    lucid_stats_free(stats);
+    return EXIT_OK;
+}
+
 static int print_token(const LucidClient *client) {
     char *token = NULL;
     LucidError *err = NULL;
@@ -162,18 +220,88 @@ static int print_token(const LucidClient *client) {
     return EXIT_OK;
 }
 
+/* Reads all of `file` into a new buffer (*out, free it) of *len bytes; 0 on success, else errno. */
+static int read_all(FILE *file, char **out, size_t *len) {
+    size_t cap = 4096, used = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        return ENOMEM;
+    }
+    for (;;) {
+        if (used == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) {
+                free(buf);
+                return ENOMEM;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t n = fread(buf + used, 1, cap - used, file);
+        used += n;
+        if (n == 0) {
+            break;
+        }
+    }
+    if (ferror(file)) {
+        free(buf);
+        return errno != 0 ? errno : EIO;
+    }
+    *out = buf;
+    *len = used;
+    return 0;
+}
+
+/* The body --data gives: the text itself, @FILE's bytes or standard input's (-). *owned is what
+   to free afterwards (NULL for the text itself). Returns EXIT_OK or EXIT_USAGE after saying why. */
+static int request_body(const char *data, const char **body, size_t *len, char **owned) {
+    *owned = NULL;
+    if (data == NULL) {
+        *body = NULL;
+        *len = 0;
+        return EXIT_OK;
+    }
+    if (strcmp(data, "-") != 0 && data[0] != '@') {
+        *body = data;
+        *len = strlen(data);
+        return EXIT_OK;
+    }
+    const char *name = data[0] == '@' ? data + 1 : "standard input";
+    FILE *file = data[0] == '@' ? fopen(name, "rb") : stdin;
+    int error = file == NULL ? errno : read_all(file, owned, len);
+    if (file != NULL && file != stdin) {
+        fclose(file);
+    }
+    if (error != 0) {
+        fprintf(stderr, "lucid: cannot read %s: %s\n", name, strerror(error));
+        return EXIT_USAGE;
+    }
+    *body = *owned;
+    return EXIT_OK;
+}
+
 static int send_request(const LucidClient *client, const struct options *opts) {
     LucidResponse *response = NULL;
     LucidError *err = NULL;
-    size_t data_len = opts->data != NULL ? strlen(opts->data) : 0;
+    const char *data = NULL;
+    size_t data_len = 0;
+    char *owned = NULL;
+    int read_status = request_body(opts->data, &data, &data_len, &owned);
+    if (read_status != EXIT_OK) {
+        return read_status;
+    }
     LucidStatus status = lucid_client_request(client, opts->method, opts->path, opts->headers, opts->header_count,
-                                              (const uint8_t *)opts->data, data_len, &response, &err);
+                                              (const uint8_t *)data, data_len, &response, &err);
+    free(owned);
     if (status != LUCID_STATUS_OK) {
         return library_error(status, err);
     }
     size_t len = 0;
     const uint8_t *body = lucid_response_body(response, &len);
     fwrite(body, 1, len, stdout);
+    if (len > 0 && body[len - 1] != '\n' && isatty(fileno(stdout))) {
+        fputc('\n', stdout);
+    }
     fflush(stdout);
     uint16_t code = lucid_response_status(response);
     fprintf(stderr, "HTTP %u\n", (unsigned)code);
@@ -207,6 +335,8 @@ int main(int argc, char **argv) {
         exit_status = library_error(status, err);
     } else if (strcmp(opts.command, "token") == 0) {
         exit_status = print_token(client);
+    } else if (strcmp(opts.command, "info") == 0) {
+        exit_status = print_info(client);
     } else {
         exit_status = send_request(client, &opts);
     }

@@ -17,7 +17,7 @@ use std::os::raw::c_char;
 /// freed with `lucid_client_free`. Safe to use from many threads at once; share one per process
 /// (per credentials) so that all threads share its tokens.
 pub struct LucidClient {
-    inner: Client,
+    pub(crate) inner: Client,
 }
 
 /// A client for `credentials` (copied: they may be freed right after).
@@ -114,7 +114,8 @@ pub extern "C" fn lucid_client_access_token_buf(
 
 /// Sends `method` (e.g. "GET") to `path` joined to the API endpoint, with `x-api-key` (when
 /// set), `Authorization: Bearer <token>`, the `header_count` extra headers in `headers` (each
-/// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0). Any HTTP status
+/// "Name: value"; NULL when 0) and the `body_len` bytes of `body` (NULL when 0); a body without a
+/// `Content-Type` among `headers` goes as `application/json`, as the official SDKs send. Any HTTP status
 /// is a success: read it from the response. On a 401 the token is renewed and the request sent
 /// once more. On success writes a new response to `*out` (free with `lucid_response_free`).
 #[no_mangle]

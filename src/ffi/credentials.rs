@@ -44,7 +44,9 @@ pub extern "C" fn lucid_credentials_new(
     })
 }
 
-/// Reads profile `profile` (NULL: "default") of the INI file at `path`.
+/// Reads profile `profile` (NULL: "default") of the credentials file at `path`: INI
+/// (`~/.lucidtech/credentials.cfg`) or the cradl SDK's JSON (`~/.cradl/credentials.json`), told
+/// apart by the content (JSON starts with `{`), not the name.
 /// On success writes a new object to `*out` (free with `lucid_credentials_free`).
 #[no_mangle]
 pub extern "C" fn lucid_credentials_from_file(
@@ -64,9 +66,13 @@ pub extern "C" fn lucid_credentials_from_file(
     })
 }
 
-/// Finds credentials as the official SDKs do: `LAS_CLIENT_ID` and `LAS_CLIENT_SECRET` (with
-/// `LAS_API_KEY`, `LAS_AUTH_ENDPOINT`, `LAS_API_ENDPOINT`), else the file `LAS_CREDENTIALS_FILE`,
-/// else `~/.lucidtech/credentials.cfg`; profile `profile`, else `LAS_PROFILE`, else "default".
+/// Finds credentials as the official SDKs do, first found wins: `LAS_CLIENT_ID` and
+/// `LAS_CLIENT_SECRET` or `LAS_ACCESS_TOKEN` (with `LAS_API_KEY`, `LAS_AUTH_ENDPOINT`,
+/// `LAS_API_ENDPOINT`); `CRADL_CLIENT_ID` and `CRADL_CLIENT_SECRET` or `CRADL_ACCESS_TOKEN` (with
+/// `CRADL_AUTH_ENDPOINT`, `CRADL_API_ENDPOINT`); the file `LAS_CREDENTIALS_FILE`;
+/// `~/.lucidtech/credentials.cfg`; `~/.cradl/credentials.json`. Profile `profile`, else
+/// `LAS_PROFILE`, else "default". An id without its secret (or the reverse) is
+/// `LUCID_STATUS_CONFIG` naming the missing variable.
 /// On success writes a new object to `*out` (free with `lucid_credentials_free`).
 #[no_mangle]
 pub extern "C" fn lucid_credentials_discover(

@@ -11,6 +11,7 @@ mod error;
 mod log;
 pub(crate) mod os;
 mod response;
+mod stats;
 mod status;
 mod strings;
 
@@ -19,5 +20,6 @@ pub use credentials::*;
 pub use error::*;
 pub use log::*;
 pub use response::*;
+pub use stats::*;
 pub use status::*;
 pub use strings::*;

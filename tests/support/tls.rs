@@ -1,38 +1,81 @@
-//! An HTTPS token endpoint and API on 127.0.0.1 with a certificate from a CA made for the test
-//! (its PEM in `ca_pem`, to give as `ca_file`). It answers `/oauth2/token` with a token and any
-//! other path with `{"ok":true}`, and keeps the head of every request it read. And an HTTPS
-//! CONNECT proxy with a certificate from the same CA.
+//! An HTTPS server on 127.0.0.1 with a certificate from a throwaway CA made for the test, which
+//! records every request as it arrives (request line, headers in order, body) and answers token
+//! requests (a path ending in `/token`) with a token and anything else with `{"ok":true}`, unless
+//! a scripted answer is queued.
+#![allow(dead_code)]
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// A CA made for one test, and TLS server configs for 127.0.0.1 signed by it.
-pub struct TestCa {
-    issuer: Issuer<'static, KeyPair>,
-    pub pem: String,
+/// One request as received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// `POST /oauth2/token?grant_type=client_credentials HTTP/1.1`
+    pub request_line: String,
+    /// In the order received, names as sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
-impl TestCa {
-    pub fn new() -> TestCa {
+impl Recorded {
+    pub fn method(&self) -> &str {
+        self.request_line.split(' ').next().unwrap_or("")
+    }
+    /// The request target: path and query.
+    pub fn target(&self) -> &str {
+        self.request_line.split(' ').nth(1).unwrap_or("")
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn header_count(&self, name: &str) -> usize {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .count()
+    }
+    pub fn is_token(&self) -> bool {
+        self.target()
+            .split('?')
+            .next()
+            .is_some_and(|p| p.ends_with("/token"))
+    }
+    /// The request as text, as it came over the wire (for the test's output).
+    pub fn text(&self) -> String {
+        let mut out = format!("{}\n", self.request_line);
+        for (n, v) in &self.headers {
+            out.push_str(&format!("{n}: {v}\n"));
+        }
+        out.push('\n');
+        out.push_str(&String::from_utf8_lossy(&self.body));
+        out
+    }
+}
+
+pub struct TlsRecorder {
+    pub port: u16,
+    pub ca_pem: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    script: Arc<Mutex<VecDeque<(u16, String)>>>,
+}
+
+impl TlsRecorder {
+    pub fn start() -> TlsRecorder {
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        TestCa {
-            issuer: Issuer::new(ca_params, ca_key),
-            pem: ca_cert.pem(),
-        }
-    }
-
-    /// A server config with a certificate for 127.0.0.1 from this CA.
-    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        let issuer = Issuer::new(ca_params, ca_key);
         let leaf_key = KeyPair::generate().unwrap();
         let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
             .unwrap()
-            .signed_by(&leaf_key, &self.issuer)
+            .signed_by(&leaf_key, &issuer)
             .unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -44,55 +87,43 @@ impl TestCa {
                 rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
             )
             .unwrap();
-        Arc::new(config)
-    }
-}
-
-pub struct TlsServer {
-    /// `https://127.0.0.1:<port>`
-    pub url: String,
-    pub port: u16,
-    pub ca_pem: String,
-    heads: Arc<Mutex<Vec<String>>>,
-}
-
-impl TlsServer {
-    pub fn start() -> TlsServer {
-        Self::start_with(&TestCa::new())
-    }
-
-    /// A server whose certificate is from `ca`.
-    pub fn start_with(ca: &TestCa) -> TlsServer {
-        let config = ca.server_config();
+        let config = Arc::new(config);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let heads = Arc::new(Mutex::new(Vec::new()));
-        let seen = heads.clone();
+        let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let script: Arc<Mutex<VecDeque<(u16, String)>>> = Arc::default();
+        let (seen, queued) = (requests.clone(), script.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (config, seen) = (config.clone(), seen.clone());
+                let (config, seen, queued) = (config.clone(), seen.clone(), queued.clone());
                 std::thread::spawn(move || {
                     let Ok(conn) = rustls::ServerConnection::new(config) else {
                         return;
                     };
                     let mut tls = rustls::StreamOwned::new(conn, stream);
-                    let mut buf = [0u8; 4096];
-                    let mut head = Vec::new();
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tls.read(&mut buf) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&head).into_owned();
-                    let body = if head.contains("/oauth2/token") {
-                        r#"{"access_token":"tls-token","expires_in":3600,"token_type":"Bearer"}"#
-                    } else {
-                        r#"{"ok":true}"#
+                    let Some(request) = read_request(&mut tls) else {
+                        return;
                     };
-                    seen.lock().unwrap().push(head);
+                    let n = {
+                        let mut all = seen.lock().unwrap();
+                        all.push(request.clone());
+                        all.len()
+                    };
+                    let scripted = queued.lock().unwrap().pop_front();
+                    let (status, body) = scripted.unwrap_or_else(|| {
+                        if request.is_token() {
+                            (
+                                200,
+                                format!(
+                                    r#"{{"access_token":"token-{n}","expires_in":3600,"token_type":"Bearer"}}"#
+                                ),
+                            )
+                        } else {
+                            (200, r#"{"ok":true}"#.to_string())
+                        }
+                    });
                     let response = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()
                     );
                     let _ = tls.write_all(response.as_bytes());
@@ -102,107 +133,66 @@ impl TlsServer {
                 });
             }
         });
-        TlsServer {
-            url: format!("https://127.0.0.1:{port}"),
+        TlsRecorder {
             port,
-            ca_pem: ca.pem.clone(),
-            heads,
+            ca_pem: ca_cert.pem(),
+            requests,
+            script,
         }
     }
 
-    /// The heads (request line and headers) of the requests answered so far.
-    pub fn heads(&self) -> Vec<String> {
-        self.heads.lock().unwrap().clone()
+    /// `127.0.0.1:PORT`
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
-    pub fn requests(&self) -> usize {
-        self.heads.lock().unwrap().len()
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// The next request gets this answer instead of the usual one.
+    pub fn push(&self, status: u16, body: &str) {
+        self.script
+            .lock()
+            .unwrap()
+            .push_back((status, body.to_string()));
     }
 }
 
-/// An HTTPS proxy on 127.0.0.1 (TLS to the proxy, then CONNECT) with a certificate from a
-/// test CA; keeps the head of every CONNECT request.
-pub struct TlsProxy {
-    pub url: String,
-    heads: Arc<Mutex<Vec<String>>>,
-}
-
-impl TlsProxy {
-    pub fn start(ca: &TestCa) -> TlsProxy {
-        let config = ca.server_config();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let heads = Arc::new(Mutex::new(Vec::new()));
-        let seen = heads.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (config, seen) = (config.clone(), seen.clone());
-                std::thread::spawn(move || tunnel(config, stream, &seen));
-            }
-        });
-        TlsProxy {
-            url: format!("https://127.0.0.1:{port}"),
-            heads,
+fn read_request(stream: &mut impl Read) -> Option<Recorded> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
         }
-    }
-
-    pub fn heads(&self) -> Vec<String> {
-        self.heads.lock().unwrap().clone()
-    }
-}
-
-/// One proxied connection: TLS from the client, its CONNECT, then bytes both ways.
-fn tunnel(config: Arc<rustls::ServerConfig>, stream: TcpStream, seen: &Mutex<Vec<String>>) {
-    let Ok(conn) = rustls::ServerConnection::new(config) else {
-        return;
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
     };
-    let mut tls = rustls::StreamOwned::new(conn, stream);
-    let mut buf = [0u8; 16 * 1024];
-    let mut head = Vec::new();
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match tls.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next()?.to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = data[head_end + 4..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
         }
     }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    seen.lock().unwrap().push(head.clone());
-    let target = head
-        .strip_prefix("CONNECT ")
-        .and_then(|rest| rest.split(' ').next())
-        .map(str::to_string);
-    let Some(mut origin) = target.and_then(|t| TcpStream::connect(t).ok()) else {
-        let _ = tls.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
-        return;
-    };
-    let _ = tls.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-    let _ = tls.flush();
-    let tick = Some(Duration::from_millis(5));
-    let _ = tls.sock.set_read_timeout(tick);
-    let _ = origin.set_read_timeout(tick);
-    let idle = |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
-    loop {
-        match tls.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if origin.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-            Err(e) if idle(&e) => {}
-            Err(_) => break,
-        }
-        match origin.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if tls.write_all(&buf[..n]).and_then(|_| tls.flush()).is_err() {
-                    break;
-                }
-            }
-            Err(e) if idle(&e) => {}
-            Err(_) => break,
-        }
-    }
-    tls.conn.send_close_notify();
-    let _ = tls.flush();
+    Some(Recorded {
+        request_line,
+        headers,
+        body,
+    })
 }

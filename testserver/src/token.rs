@@ -148,12 +148,19 @@ fn client_authenticated(
     let basic = basic_credentials(request);
     let basic_is = |expected: String| basic.as_deref() == Some(expected.as_bytes());
     let raw = || basic_is(format!("{}:{}", config.client_id, config.client_secret));
+    // A space may come as `+` (the form encoding) or `%20` (what percent-decoders such as
+    // authlib's `unquote` need); form decoders accept both.
     let urlencoded = || {
-        basic_is(format!(
-            "{}:{}",
+        let (id, secret) = (
             form::encode(&config.client_id),
-            form::encode(&config.client_secret)
-        ))
+            form::encode(&config.client_secret),
+        );
+        basic_is(format!("{id}:{secret}"))
+            || basic_is(format!(
+                "{}:{}",
+                id.replace('+', "%20"),
+                secret.replace('+', "%20")
+            ))
     };
     let post = || {
         form::get(body, "client_id") == Some(config.client_id.as_str())

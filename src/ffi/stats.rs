@@ -1,0 +1,210 @@
+//! Client stats from C: a snapshot handle read through accessors, so that counters can be added
+//! without changing any struct the caller sees.
+
+use super::boundary::{free, guard, guard_value, handle, maybe, out_ptr};
+use super::client::LucidClient;
+use super::error::LucidError;
+use super::status::LucidStatus;
+use crate::Stats;
+use std::ffi::{CStr, CString};
+use std::os::raw::c_char;
+
+/// A counter of `LucidStats`. The numbers never change; new counters are only added at the end.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LucidStat {
+    /// Token requests that got a token.
+    TokenFetches = 0,
+    /// Token requests that did not, after their retries.
+    TokenFetchFailures = 1,
+    /// Token reads answered from memory.
+    MemoryReads = 2,
+    /// Tokens taken from the shared cache instead of the token endpoint.
+    SharedCacheReads = 3,
+    /// Tokens renewed in the background (refresh ahead).
+    BackgroundRefreshes = 4,
+    /// API calls answered 401 whose token was dropped and fetched again.
+    UnauthorizedRefetches = 5,
+    /// Attempts after the first, of token requests and API calls.
+    Retries = 6,
+    /// Milliseconds the last successful token request took, retries included.
+    LastFetchLatencyMs = 7,
+    /// The `LucidStatus` of the last error a call on the client returned; 0 when none.
+    LastErrorStatus = 8,
+}
+
+/// A snapshot of a client's counters and tokens, made by `lucid_client_stats` and freed with
+/// `lucid_stats_free`. Immutable: may be read from any thread. Holds no token.
+pub struct LucidStats {
+    inner: Stats,
+    scopes: Vec<CString>,
+}
+
+/// Counter names, by number: "token_fetches", ...
+const NAMES: [&CStr; 9] = [
+    c"token_fetches",
+    c"token_fetch_failures",
+    c"memory_reads",
+    c"shared_cache_reads",
+    c"background_refreshes",
+    c"unauthorized_refetches",
+    c"retries",
+    c"last_fetch_latency_ms",
+    c"last_error_status",
+];
+
+/// Takes a snapshot of `client`'s counters and of the tokens it holds (one per scope).
+/// On success writes a new object to `*out` (free with `lucid_stats_free`).
+#[no_mangle]
+pub extern "C" fn lucid_client_stats(
+    client: *const LucidClient,
+    out: *mut *mut LucidStats,
+    err: *mut *mut LucidError,
+) -> LucidStatus {
+    guard(err, || {
+        let client = handle(client, "client")?;
+        let out = out_ptr(out, "out")?;
+        let inner = client.inner.stats();
+        let scopes = inner
+            .scopes
+            .iter()
+            .map(|s| super::error::c_string(s.scope.clone()))
+            .collect();
+        out.write_box(LucidStats { inner, scopes });
+        Ok(())
+    })
+}
+
+/// The value of counter `which` (a `LucidStat`); 0 for a NULL snapshot or a number that is not a
+/// counter (of a newer library, say).
+#[no_mangle]
+pub extern "C" fn lucid_stats_value(stats: *const LucidStats, which: i32) -> u64 {
+    guard_value(0, || {
+        let Some(s) = maybe(stats).map(|s| &s.inner) else {
+            return 0;
+        };
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        match which {
+            0 => s.token_fetches,
+            1 => s.token_fetch_failures,
+            2 => s.memory_reads,
+            3 => s.shared_cache_reads,
+            4 => s.background_refreshes,
+            5 => s.unauthorized_refetches,
+            6 => s.retries,
+            7 => ms(s.last_fetch_latency),
+            8 => s
+                .last_error
+                .map_or(0, |k| LucidStatus::from(k) as i32 as u64),
+            _ => 0,
+        }
+    })
+}
+
+/// The name of counter `which`, e.g. `"token_fetches"`; NULL for a number that is not a counter.
+/// Static: never free it.
+#[no_mangle]
+pub extern "C" fn lucid_stat_name(which: i32) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        usize::try_from(which)
+            .ok()
+            .and_then(|i| NAMES.get(i))
+            .map_or(std::ptr::null(), |name| name.as_ptr())
+    })
+}
+
+/// How many scopes the client holds a token for (0 for NULL).
+#[no_mangle]
+pub extern "C" fn lucid_stats_scope_count(stats: *const LucidStats) -> usize {
+    guard_value(0, || maybe(stats).map_or(0, |s| s.scopes.len()))
+}
+
+/// The scope of token number `index` (`""` for no scope); NULL past the last. Borrowed from
+/// `stats`.
+#[no_mangle]
+pub extern "C" fn lucid_stats_scope(stats: *const LucidStats, index: usize) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        maybe(stats)
+            .and_then(|s| s.scopes.get(index))
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
+/// Where token number `index` came from: `"token endpoint"`, `"shared cache"` or
+/// `"pre-issued"`; NULL past the last. Static: never free it.
+#[no_mangle]
+pub extern "C" fn lucid_stats_scope_origin(
+    stats: *const LucidStats,
+    index: usize,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        let origin = maybe(stats)
+            .and_then(|s| s.inner.scopes.get(index))
+            .map(|s| s.origin);
+        match origin {
+            Some(crate::Origin::TokenEndpoint) => c"token endpoint".as_ptr(),
+            Some(crate::Origin::SharedCache) => c"shared cache".as_ptr(),
+            Some(crate::Origin::PreIssued) => c"pre-issued".as_ptr(),
+            None => std::ptr::null(),
+        }
+    })
+}
+
+/// Milliseconds, when the snapshot was taken, until token number `index` enters its refresh
+/// window (0 once it has, or past the last).
+#[no_mangle]
+pub extern "C" fn lucid_stats_scope_refresh_in_ms(stats: *const LucidStats, index: usize) -> u64 {
+    scope_ms(stats, index, |s| s.refresh_in)
+}
+
+/// Milliseconds, when the snapshot was taken, until token number `index` expires (0 once it
+/// has, or past the last).
+#[no_mangle]
+pub extern "C" fn lucid_stats_scope_expires_in_ms(stats: *const LucidStats, index: usize) -> u64 {
+    scope_ms(stats, index, |s| s.expires_in)
+}
+
+fn scope_ms(
+    stats: *const LucidStats,
+    index: usize,
+    pick: impl FnOnce(&crate::ScopeStats) -> std::time::Duration,
+) -> u64 {
+    guard_value(0, || {
+        maybe(stats)
+            .and_then(|s| s.inner.scopes.get(index))
+            .map_or(0, |s| {
+                u64::try_from(pick(s).as_millis()).unwrap_or(u64::MAX)
+            })
+    })
+}
+
+/// Frees a snapshot. NULL is accepted.
+#[no_mangle]
+pub extern "C" fn lucid_stats_free(stats: *mut LucidStats) {
+    guard_value((), || free(stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_numbers() {
+        let name = |n| {
+            let p = lucid_stat_name(n);
+            // SAFETY: a non-NULL result is a static NUL-terminated string.
+            (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string())
+        };
+        assert_eq!(
+            name(LucidStat::TokenFetches as i32).as_deref(),
+            Some("token_fetches")
+        );
+        assert_eq!(
+            name(LucidStat::LastErrorStatus as i32).as_deref(),
+            Some("last_error_status")
+        );
+        assert_eq!(name(9), None);
+        assert_eq!(name(-1), None);
+        assert_eq!(lucid_stats_value(std::ptr::null(), 0), 0);
+    }
+}
