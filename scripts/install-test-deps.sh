@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs, from Debian's packages, what `make test` needs beyond Rust and a C compiler: Go and
 # Mono for the bindings' tests, valgrind for the memory checks, cmake and pkg-config for the
-# install test, redis-server for the shared cache tests, dpkg-dev and lintian for the Debian
-# package test. Does nothing for what is already there; needs root (or sudo) only when something
-# is missing.
+# install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
+# package also starts a system service; the tests start instances of their own on free ports),
+# dpkg-dev and lintian for the Debian package test. Does nothing for what is already there; needs
+# root (or sudo) only when something is missing.
 set -eu
 missing=
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -14,6 +15,7 @@ need valgrind valgrind
 need cmake cmake
 need pkg-config pkg-config
 need redis-server redis-server
+need tinyproxy tinyproxy
 need g++ g++
 need curl curl
 need dpkg-shlibdeps dpkg-dev

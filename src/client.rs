@@ -51,8 +51,26 @@ impl Client {
 
     /// A client whose token expiry follows `clock` (tests move a [`crate::ManualClock`]).
     pub fn with_clock(creds: Credentials, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::with_parts(creds, clock, &|name| std::env::var(name).ok())
+    }
+
+    /// A client that reads the proxy variables (`https_proxy`, `NO_PROXY`, ...) from `env`
+    /// instead of the process environment: for tests, and for programs that keep an
+    /// environment of their own. The variables are read once, here.
+    pub fn with_proxy_env(
+        creds: Credentials,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        Self::with_parts(creds, Arc::new(SystemClock), env)
+    }
+
+    fn with_parts(
+        creds: Credentials,
+        clock: Arc<dyn Clock>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
         let creds = Arc::new(creds);
-        let transport = Arc::new(Transport::new(&creds)?);
+        let transport = Arc::new(Transport::new(&creds, env)?);
         let counters = Arc::new(Counters::default());
         let default_scope = creds.scope.as_deref().unwrap_or("");
         let fetcher: Option<Box<dyn TokenSource>> = if creds.has_client_credentials() {

@@ -50,6 +50,8 @@ pub struct Credentials {
     pub(crate) cache_dir: Option<PathBuf>,
     pub(crate) cache_url: Option<Secret>,
     pub(crate) ca_file: Option<PathBuf>,
+    /// The `proxy` key: a proxy URL or `none`; when not set, the environment decides.
+    pub(crate) proxy: Option<Secret>,
     pub(crate) timeout: Duration,
     pub(crate) refresh_margin: Duration,
     pub(crate) refresh_ahead: bool,
@@ -227,6 +229,7 @@ impl CredentialsBuilder {
             cache_dir: text("cache_dir").map(PathBuf::from),
             cache_url,
             ca_file: text("ca_file").map(PathBuf::from),
+            proxy: secret("proxy"),
             timeout: duration("timeout"),
             refresh_margin: duration("refresh_margin"),
             refresh_ahead: flag("refresh_ahead"),

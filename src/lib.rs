@@ -18,6 +18,7 @@ mod ini;
 mod keys;
 pub mod log;
 mod preissued;
+mod proxy;
 mod redis_cache;
 mod response;
 mod retry;

@@ -1,11 +1,15 @@
-//! One HTTP exchange over ureq: verified TLS (system roots plus `ca_file`), no redirects, no
-//! proxy, a timeout per exchange and a cap on how much of a body is read.
+//! One HTTP exchange over ureq: verified TLS (system roots plus `ca_file`), no redirects,
+//! HTTPS through a CONNECT proxy when one is configured (see `proxy`), a timeout per exchange
+//! and a cap on how much of a body is read.
 
 use crate::credentials::Credentials;
 use crate::endpoint::without_query;
 use crate::error::{Error, ErrorKind, Result};
+use crate::log;
+use crate::proxy::ProxyChoice;
 use once_cell::sync::Lazy;
 use std::collections::HashMap;
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,10 +32,21 @@ pub struct RawResponse {
 }
 
 /// An HTTP agent with the client's TLS roots and timeouts; keeps connections alive between calls.
-#[derive(Debug)]
 pub struct Transport {
+    /// ureq's own reading of proxy variables is off: each request is given its proxy (or none)
+    /// by `proxy`, with curl's rules.
     agent: ureq::Agent,
     timeout: Duration,
+    proxy: Option<ProxyChoice>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The system's trusted roots, loaded once per process and only when HTTPS is used.
@@ -56,7 +71,18 @@ pub struct Exchange<'a> {
 }
 
 impl Transport {
-    pub fn new(creds: &Credentials) -> Result<Self> {
+    /// A transport for `creds`; the proxy variables are read from `env`, once, here.
+    pub fn new(creds: &Credentials, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
+        let proxy = ProxyChoice::choose(creds.proxy.as_ref().map(|s| s.expose()), env)?;
+        if let Some(p) = &proxy {
+            let bypass = p.no_proxy();
+            let except = if bypass.is_empty() {
+                String::new()
+            } else {
+                format!(", except to NO_PROXY hosts {bypass}")
+            };
+            log::info(&format!("HTTPS through the proxy {}{except}", p.describe()));
+        }
         let uses_tls = [&creds.token_url, &creds.api_endpoint]
             .iter()
             .any(|u| u.starts_with("https"));
@@ -87,6 +113,7 @@ impl Transport {
                 CachingResolver::default(),
             ),
             timeout: creds.timeout,
+            proxy,
         })
     }
 
@@ -115,18 +142,25 @@ impl Transport {
             )
         })?;
         let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
+        // Only HTTPS outside NO_PROXY goes through the proxy; connections through it and
+        // direct ones are pooled apart.
+        let proxy = self.proxy.as_ref().filter(|p| p.applies_to(request.uri()));
         let request = self
             .agent
             .configure_request(request)
             .timeout_global(Some(timeout))
+            .proxy(proxy.map(|p| p.ureq_proxy().clone()))
             .build();
-        let where_ = format!("{method} {}", without_query(x.url));
+        let mut where_ = format!("{method} {}", without_query(x.url));
+        if let Some(p) = proxy {
+            where_.push_str(&format!(" via the proxy {}", p.describe()));
+        }
         let result = if no_body && x.body.is_empty() {
             self.agent.run(request.map(|_| ()))
         } else {
             self.agent.run(request)
         };
-        let mut response = result.map_err(|e| transport_error(&where_, e))?;
+        let mut response = result.map_err(|e| transport_error(&where_, e, proxy))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -143,7 +177,7 @@ impl Transport {
             .with_config()
             .limit(x.max_body)
             .read_to_vec()
-            .map_err(|e| transport_error(&where_, e))?;
+            .map_err(|e| transport_error(&where_, e, proxy))?;
         Ok(RawResponse {
             status,
             headers,
@@ -174,8 +208,11 @@ fn read_pem_roots(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {
     Ok(roots)
 }
 
-fn transport_error(where_: &str, error: ureq::Error) -> Error {
+fn transport_error(where_: &str, error: ureq::Error, proxy: Option<&ProxyChoice>) -> Error {
     use std::io::ErrorKind as Io;
+    if let ureq::Error::ConnectProxyFailed(reason) = &error {
+        return connect_failed(where_, reason, proxy);
+    }
     let kind = match &error {
         ureq::Error::Timeout(_) => ErrorKind::Timeout,
         ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
@@ -193,7 +230,44 @@ fn transport_error(where_: &str, error: ureq::Error) -> Error {
         ureq::Error::BodyExceedsLimit(limit) => format!("response body larger than {limit} bytes"),
         other => other.to_string(),
     };
-    Error::new(kind, format!("{where_}: {detail}"))
+    let message = format!("{where_}: {detail}");
+    Error::new(kind, proxy.map_or(message.clone(), |p| p.scrub(&message)))
+}
+
+/// The proxy did not open the tunnel. A 407 (or the 401 that tinyproxy sends for a wrong
+/// password) means it refused the credentials of the proxy URL, or wants some: a configuration
+/// error, not retried. Other refusals are transport errors.
+fn connect_failed(where_: &str, reason: &str, proxy: Option<&ProxyChoice>) -> Error {
+    // ureq's reason reads "proxy server responded 407/Proxy Authentication Required".
+    let status = reason
+        .split_once("responded ")
+        .and_then(|(_, rest)| rest.get(..3))
+        .and_then(|code| code.parse::<u16>().ok());
+    let with_credentials = proxy.is_some_and(ProxyChoice::has_credentials);
+    let (kind, detail) = match status {
+        Some(code @ (401 | 407)) if with_credentials => (
+            ErrorKind::Config,
+            format!("the proxy refused the credentials ({code}): check the user name and password in the proxy URL"),
+        ),
+        Some(code @ (401 | 407)) => (
+            ErrorKind::Config,
+            format!("the proxy wants credentials ({code}): give them in the proxy URL (http://user:password@host:port)"),
+        ),
+        Some(code) => (
+            ErrorKind::Transport,
+            format!("the proxy refused to open a tunnel (CONNECT answered {code})"),
+        ),
+        None => (
+            ErrorKind::Transport,
+            format!("the proxy's CONNECT failed: {reason}"),
+        ),
+    };
+    let message = format!("{where_}: {detail}");
+    let error = Error::new(kind, proxy.map_or(message.clone(), |p| p.scrub(&message)));
+    match status {
+        Some(code) => error.with_http_status(code),
+        None => error,
+    }
 }
 
 /// Whether an I/O error came from rustls (a certificate or handshake failure), however deeply

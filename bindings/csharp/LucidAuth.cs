@@ -288,6 +288,7 @@ namespace LucidAuth
         public const string UseCache = "use_cache";
         public const string CacheDir = "cache_dir";
         public const string CacheUrl = "cache_url";
+        public const string Proxy = "proxy";
         public const string CaFile = "ca_file";
         public const string Timeout = "timeout";
         public const string RefreshMargin = "refresh_margin";

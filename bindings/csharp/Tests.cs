@@ -558,6 +558,8 @@ namespace LucidAuth.Tests
                 { "cache_dir", Path.Combine(Path.GetTempPath(), "lucidauth-cs-cache") },
                 // Nothing listens on port 1: the shared cache only costs a warning, the token is fetched.
                 { "cache_url", "redis://127.0.0.1:1/0" },
+                // none: the environment's proxy variables are ignored.
+                { "proxy", "none" },
                 { "ca_file", caFile },
                 { "timeout", "15" },
                 { "refresh_margin", "60" },

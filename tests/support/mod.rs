@@ -4,6 +4,7 @@
 pub mod c;
 pub mod raw;
 pub mod tls;
+pub mod tls_proxy;
 
 use lucidauth::{Credentials, CredentialsBuilder};
 use lucidauth_testserver::{ServerConfig, TestServer};
