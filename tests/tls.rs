@@ -4,11 +4,12 @@
 mod support;
 
 use lucidauth::{Client, CredentialsBuilder, ErrorKind};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use support::ca::TestCa;
 use support::TempDir;
 
 struct TlsServer {
@@ -19,28 +20,8 @@ struct TlsServer {
 
 /// An HTTPS token endpoint on 127.0.0.1 with a certificate from a CA made for the test.
 fn tls_server() -> TlsServer {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-        )
-        .unwrap();
-    let config = Arc::new(config);
+    let ca = TestCa::new();
+    let config = ca.server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
@@ -77,7 +58,7 @@ fn tls_server() -> TlsServer {
     });
     TlsServer {
         url,
-        ca_pem: ca_cert.pem(),
+        ca_pem: ca.pem,
         requests,
     }
 }
@@ -170,17 +151,7 @@ fn a_self_signed_leaf_in_ca_file() {
         let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
         params.is_ca = is_ca;
         let cert = params.self_signed(&key).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            )
-            .unwrap();
-        let config = Arc::new(config);
+        let config = support::ca::server_config(&cert, &key);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("https://{}", listener.local_addr().unwrap());
         std::thread::spawn(move || {

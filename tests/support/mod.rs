@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod c;
+pub mod ca;
 pub mod raw;
 pub mod tls;
 pub mod tls_proxy;

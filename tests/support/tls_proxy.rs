@@ -3,50 +3,11 @@
 //! `/oauth2/token` with a token and any other path with `{"ok":true}` and keeping the head of
 //! every request, and an HTTPS CONNECT proxy with a certificate from the same CA.
 
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+pub use super::ca::TestCa;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// A CA made for one test, and TLS server configs for 127.0.0.1 signed by it.
-pub struct TestCa {
-    issuer: Issuer<'static, KeyPair>,
-    pub pem: String,
-}
-
-impl TestCa {
-    pub fn new() -> TestCa {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        TestCa {
-            issuer: Issuer::new(ca_params, ca_key),
-            pem: ca_cert.pem(),
-        }
-    }
-
-    /// A server config with a certificate for 127.0.0.1 from this CA.
-    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
-        let leaf_key = KeyPair::generate().unwrap();
-        let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-            .unwrap()
-            .signed_by(&leaf_key, &self.issuer)
-            .unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![leaf.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-            )
-            .unwrap();
-        Arc::new(config)
-    }
-}
 
 pub struct TlsServer {
     /// `https://127.0.0.1:<port>`
