@@ -7,61 +7,8 @@ use lucidauth::{Client, CredentialsBuilder, ErrorKind};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use support::ca::TestCa;
+use support::tls_proxy::TlsServer;
 use support::TempDir;
-
-struct TlsServer {
-    url: String,
-    ca_pem: String,
-    requests: Arc<AtomicUsize>,
-}
-
-/// An HTTPS token endpoint on 127.0.0.1 with a certificate from a CA made for the test.
-fn tls_server() -> TlsServer {
-    let ca = TestCa::new();
-    let config = ca.server_config();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("https://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(AtomicUsize::new(0));
-    let seen = requests.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (config, seen) = (config.clone(), seen.clone());
-            std::thread::spawn(move || {
-                let Ok(conn) = rustls::ServerConnection::new(config) else {
-                    return;
-                };
-                let mut tls = rustls::StreamOwned::new(conn, stream);
-                let mut buf = [0u8; 4096];
-                let mut head = Vec::new();
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                seen.fetch_add(1, Ordering::SeqCst);
-                let body =
-                    r#"{"access_token":"tls-token","expires_in":3600,"token_type":"Bearer"}"#;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = tls.write_all(response.as_bytes());
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
-        }
-    });
-    TlsServer {
-        url,
-        ca_pem: ca.pem,
-        requests,
-    }
-}
 
 fn builder(url: &str) -> CredentialsBuilder {
     let mut b = CredentialsBuilder::new();
@@ -79,7 +26,7 @@ fn builder(url: &str) -> CredentialsBuilder {
 
 #[test]
 fn an_unknown_issuer_is_refused_and_not_retried() {
-    let server = tls_server();
+    let server = TlsServer::start();
     let e = Client::new(builder(&server.url).build().unwrap())
         .unwrap()
         .access_token(None)
@@ -92,7 +39,7 @@ fn an_unknown_issuer_is_refused_and_not_retried() {
         e.message()
     );
     assert_eq!(
-        server.requests.load(Ordering::SeqCst),
+        server.requests(),
         0,
         "no request was sent"
     );
@@ -100,7 +47,7 @@ fn an_unknown_issuer_is_refused_and_not_retried() {
 
 #[test]
 fn the_ca_in_ca_file_is_trusted() {
-    let server = tls_server();
+    let server = TlsServer::start();
     let dir = TempDir::new("tls");
     let ca = dir.write("ca.pem", &server.ca_pem);
     let mut b = builder(&server.url);
@@ -110,7 +57,7 @@ fn the_ca_in_ca_file_is_trusted() {
         .access_token(None)
         .unwrap();
     assert_eq!(token.secret(), "tls-token");
-    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(server.requests(), 1);
 }
 
 #[test]
