@@ -38,11 +38,7 @@ fn an_unknown_issuer_is_refused_and_not_retried() {
         "{}",
         e.message()
     );
-    assert_eq!(
-        server.requests(),
-        0,
-        "no request was sent"
-    );
+    assert_eq!(server.requests(), 0, "no request was sent");
 }
 
 #[test]
