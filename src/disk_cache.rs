@@ -38,7 +38,7 @@ impl DiskStore {
         #[cfg(unix)]
         {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
-            let me = crate::ffi::os::effective_uid();
+            let me = rustix::process::geteuid().as_raw();
             let link = std::fs::symlink_metadata(dir).map_err(fail)?;
             let target = std::fs::metadata(dir).map_err(fail)?;
             if !target.is_dir() {

@@ -9,7 +9,6 @@ mod client;
 mod credentials;
 mod error;
 mod log;
-pub(crate) mod os;
 mod response;
 mod stats;
 mod status;
