@@ -221,13 +221,14 @@ impl TokenCache {
         {
             return;
         }
-        let (slot, shared, scope_owned) = (slot.clone(), self.shared.clone(), scope.to_string());
+        let (worker_slot, shared, scope_owned) =
+            (slot.clone(), self.shared.clone(), scope.to_string());
         let within = self.refresh_within;
         let started = std::thread::Builder::new()
             .name("lucidauth-refresh".to_string())
             .spawn(move || {
-                slot.refresh(&scope_owned, &shared, Deadline::after(within));
-                slot.refreshing.store(false, Ordering::Release);
+                worker_slot.refresh(&scope_owned, &shared, Deadline::after(within));
+                worker_slot.refreshing.store(false, Ordering::Release);
             });
         match started {
             Ok(handle) => {
@@ -240,7 +241,7 @@ impl TokenCache {
                     "cannot start a background token refresh ({e}); the token is renewed when it expires"
                 ));
                 // A slot taken over by a thread that never started is free again.
-                self.with_slot(scope, |s| s.refreshing.store(false, Ordering::Release));
+                slot.refreshing.store(false, Ordering::Release);
             }
         }
     }
@@ -311,7 +312,14 @@ impl Slot {
             "no fresh token for scope '{scope}' in memory; fetching"
         ));
         let result = shared.source.fetch(scope, deadline).map(Arc::new);
-        match &result {
+        self.settle(&result, &mut last_error);
+        result
+    }
+
+    /// Installs the result of a fetch made under the fetch lock (`last_error` is its guard): a
+    /// token becomes the current one, an error is kept for those who waited on the fetch.
+    fn settle(&self, result: &Result<Arc<Token>>, last_error: &mut Option<Error>) {
+        match result {
             Ok(token) => {
                 self.replace(|_| true, Some(token.clone()));
                 *last_error = None;
@@ -319,7 +327,6 @@ impl Slot {
             Err(error) => *last_error = Some(error.clone()),
         }
         self.fetches.fetch_add(1, Ordering::Release);
-        result
     }
 
     /// The body of a background refresh: one fetch, under the slot's fetch lock so that a caller
@@ -336,12 +343,11 @@ impl Slot {
         log::debug(&format!(
             "token for scope '{scope}' is in its refresh window; renewing it in the background"
         ));
-        match shared.source.fetch(scope, deadline) {
-            Ok(token) => {
-                self.replace(|_| true, Some(Arc::new(token)));
+        let result = shared.source.fetch(scope, deadline).map(Arc::new);
+        match &result {
+            Ok(_) => {
                 Counters::add(&shared.counters.background_refreshes, 1);
                 self.failures.store(0, Ordering::Release);
-                *last_error = None;
             }
             Err(error) => {
                 let failures = self
@@ -360,10 +366,9 @@ impl Slot {
                     error.message(),
                     wait.as_secs()
                 ));
-                *last_error = Some(error);
             }
         }
-        self.fetches.fetch_add(1, Ordering::Release);
+        self.settle(&result, &mut last_error);
     }
 
     /// Sets `current` to `token` when `condition` holds for it, and gives the slot a new
