@@ -40,18 +40,60 @@ pub struct LucidStats {
     scopes: Vec<CString>,
 }
 
-/// Counter names, by number: "token_fetches", ...
-const NAMES: [&CStr; 9] = [
-    c"token_fetches",
-    c"token_fetch_failures",
-    c"memory_reads",
-    c"shared_cache_reads",
-    c"background_refreshes",
-    c"unauthorized_refetches",
-    c"retries",
-    c"last_fetch_latency_ms",
-    c"last_error_status",
-];
+impl LucidStat {
+    /// Every counter, in number order: `ALL[n]` is the counter numbered `n` (a test checks this).
+    const ALL: [LucidStat; 9] = [
+        LucidStat::TokenFetches,
+        LucidStat::TokenFetchFailures,
+        LucidStat::MemoryReads,
+        LucidStat::SharedCacheReads,
+        LucidStat::BackgroundRefreshes,
+        LucidStat::UnauthorizedRefetches,
+        LucidStat::Retries,
+        LucidStat::LastFetchLatencyMs,
+        LucidStat::LastErrorStatus,
+    ];
+
+    /// The counter numbered `n`, if there is one (a caller may pass a newer library's number).
+    fn from_number(n: i32) -> Option<LucidStat> {
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| Self::ALL.get(i))
+            .copied()
+    }
+
+    fn name(self) -> &'static CStr {
+        match self {
+            LucidStat::TokenFetches => c"token_fetches",
+            LucidStat::TokenFetchFailures => c"token_fetch_failures",
+            LucidStat::MemoryReads => c"memory_reads",
+            LucidStat::SharedCacheReads => c"shared_cache_reads",
+            LucidStat::BackgroundRefreshes => c"background_refreshes",
+            LucidStat::UnauthorizedRefetches => c"unauthorized_refetches",
+            LucidStat::Retries => c"retries",
+            LucidStat::LastFetchLatencyMs => c"last_fetch_latency_ms",
+            LucidStat::LastErrorStatus => c"last_error_status",
+        }
+    }
+
+    fn value(self, s: &Stats) -> u64 {
+        match self {
+            LucidStat::TokenFetches => s.token_fetches,
+            LucidStat::TokenFetchFailures => s.token_fetch_failures,
+            LucidStat::MemoryReads => s.memory_reads,
+            LucidStat::SharedCacheReads => s.shared_cache_reads,
+            LucidStat::BackgroundRefreshes => s.background_refreshes,
+            LucidStat::UnauthorizedRefetches => s.unauthorized_refetches,
+            LucidStat::Retries => s.retries,
+            LucidStat::LastFetchLatencyMs => {
+                u64::try_from(s.last_fetch_latency.as_millis()).unwrap_or(u64::MAX)
+            }
+            LucidStat::LastErrorStatus => s
+                .last_error
+                .map_or(0, |k| LucidStatus::from(k) as i32 as u64),
+        }
+    }
+}
 
 /// Takes a snapshot of `client`'s counters and of the tokens it holds (one per scope).
 /// On success writes a new object to `*out` (free with `lucid_stats_free`).
@@ -79,25 +121,9 @@ pub extern "C" fn lucid_client_stats(
 /// counter (of a newer library, say).
 #[no_mangle]
 pub extern "C" fn lucid_stats_value(stats: *const LucidStats, which: i32) -> u64 {
-    guard_value(0, || {
-        let Some(s) = maybe(stats).map(|s| &s.inner) else {
-            return 0;
-        };
-        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        match which {
-            0 => s.token_fetches,
-            1 => s.token_fetch_failures,
-            2 => s.memory_reads,
-            3 => s.shared_cache_reads,
-            4 => s.background_refreshes,
-            5 => s.unauthorized_refetches,
-            6 => s.retries,
-            7 => ms(s.last_fetch_latency),
-            8 => s
-                .last_error
-                .map_or(0, |k| LucidStatus::from(k) as i32 as u64),
-            _ => 0,
-        }
+    guard_value(0, || match (maybe(stats), LucidStat::from_number(which)) {
+        (Some(stats), Some(which)) => which.value(&stats.inner),
+        _ => 0,
     })
 }
 
@@ -106,10 +132,7 @@ pub extern "C" fn lucid_stats_value(stats: *const LucidStats, which: i32) -> u64
 #[no_mangle]
 pub extern "C" fn lucid_stat_name(which: i32) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        usize::try_from(which)
-            .ok()
-            .and_then(|i| NAMES.get(i))
-            .map_or(std::ptr::null(), |name| name.as_ptr())
+        LucidStat::from_number(which).map_or(std::ptr::null(), |stat| stat.name().as_ptr())
     })
 }
 
@@ -187,6 +210,13 @@ pub extern "C" fn lucid_stats_free(stats: *mut LucidStats) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_is_in_number_order() {
+        for (n, stat) in LucidStat::ALL.iter().enumerate() {
+            assert_eq!(*stat as i32 as usize, n);
+        }
+    }
 
     #[test]
     fn names_follow_the_numbers() {
