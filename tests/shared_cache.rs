@@ -649,19 +649,10 @@ fn redis_entries_are_authenticated_and_capped() {
 
 /// A CA and a certificate for 127.0.0.1 signed by it, as PEM files in `dir`: (ca, cert, key).
 fn tls_files(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
+    let ca = support::ca::TestCa::new();
+    let (leaf, leaf_key) = ca.leaf(&["127.0.0.1", "localhost"]);
     (
-        dir.write("ca.pem", &ca_cert.pem()),
+        dir.write("ca.pem", &ca.pem),
         dir.write("redis.crt", &leaf.pem()),
         dir.write("redis.key", &leaf_key.serialize_pem()),
     )

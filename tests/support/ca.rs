@@ -25,12 +25,19 @@ impl TestCa {
 
     /// A server config with a certificate for 127.0.0.1 from this CA.
     pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
-        let leaf_key = KeyPair::generate().unwrap();
-        let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-            .unwrap()
-            .signed_by(&leaf_key, &self.issuer)
-            .unwrap();
+        let (leaf, leaf_key) = self.leaf(&["127.0.0.1"]);
         server_config(&leaf, &leaf_key)
+    }
+
+    /// A certificate for `names` from this CA, and its key.
+    pub fn leaf(&self, names: &[&str]) -> (rcgen::Certificate, KeyPair) {
+        let key = KeyPair::generate().unwrap();
+        let names = names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let cert = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &self.issuer)
+            .unwrap();
+        (cert, key)
     }
 }
 
