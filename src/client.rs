@@ -38,8 +38,8 @@ const IDEMPOTENT: &[&str] = &["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"
 pub struct Client {
     creds: Arc<Credentials>,
     transport: Arc<Transport>,
-    /// The token pipeline's front: memory, then the shared cache (when configured), then the
-    /// token endpoint.
+    /// The token pipeline's front: memory, then the pre-issued token, the shared cache and the
+    /// token endpoint, those that are configured.
     tokens: TokenCache,
     counters: Arc<Counters>,
 }

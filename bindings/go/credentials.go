@@ -56,8 +56,8 @@ func NewCredentials(clientID, clientSecret string) (*Credentials, error) {
 	return created(status, out, cerr)
 }
 
-// CredentialsFromFile reads profile profile ("" means "default") of the credentials file (INI)
-// at path.
+// CredentialsFromFile reads profile profile ("" means "default") of the credentials file at
+// path: INI, or the cradl SDK's JSON, told apart by content.
 func CredentialsFromFile(path, profile string) (*Credentials, error) {
 	cpath, err := cString("path", path)
 	if err != nil {
@@ -75,10 +75,10 @@ func CredentialsFromFile(path, profile string) (*Credentials, error) {
 	return created(status, out, cerr)
 }
 
-// DiscoverCredentials finds credentials as the official SDKs do: LAS_CLIENT_ID and
-// LAS_CLIENT_SECRET (with LAS_API_KEY, LAS_AUTH_ENDPOINT, LAS_API_ENDPOINT), else the file
-// LAS_CREDENTIALS_FILE, else ~/.lucidtech/credentials.cfg. The profile is profile, or when that
-// is "", LAS_PROFILE, else "default".
+// DiscoverCredentials finds credentials as the official SDKs do: the LAS_* variables
+// (LAS_CLIENT_ID and LAS_CLIENT_SECRET, or LAS_ACCESS_TOKEN), else the CRADL_* ones, else the file
+// LAS_CREDENTIALS_FILE, else ~/.lucidtech/credentials.cfg, else ~/.cradl/credentials.json. The
+// profile is profile, or when that is "", LAS_PROFILE, else "default".
 func DiscoverCredentials(profile string) (*Credentials, error) {
 	cprofile, err := cOptionalString("profile", profile)
 	if err != nil {

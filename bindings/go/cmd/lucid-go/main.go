@@ -4,8 +4,8 @@
 //	lucid-go [-profile NAME] [-credentials FILE] [-scope SCOPE]              prints a token
 //	lucid-go [-profile NAME] [-credentials FILE] [-scope SCOPE] METHOD PATH  prints the response body
 //
-// Without -credentials, credentials are found as the library finds them (LAS_* variables, then
-// ~/.lucidtech/credentials.cfg). Exit status: 0 success (a 2xx answer for a request), 1 a
+// Without -credentials, credentials are found as the library finds them (see
+// DiscoverCredentials). Exit status: 0 success (a 2xx answer for a request), 1 a
 // library error, 2 a usage error, 4 an HTTP status outside 2xx.
 package main
 
