@@ -151,16 +151,21 @@ impl Transport {
             .timeout_global(Some(timeout))
             .proxy(proxy.map(|p| p.ureq_proxy().clone()))
             .build();
-        let mut where_ = format!("{method} {}", without_query(x.url));
-        if let Some(p) = proxy {
-            where_.push_str(&format!(" via the proxy {}", p.describe()));
-        }
+        // Where the exchange went, for an error message: made only when one is needed.
+        let where_ = || match proxy {
+            Some(p) => format!(
+                "{method} {} via the proxy {}",
+                without_query(x.url),
+                p.describe()
+            ),
+            None => format!("{method} {}", without_query(x.url)),
+        };
         let result = if no_body && x.body.is_empty() {
             self.agent.run(request.map(|_| ()))
         } else {
             self.agent.run(request)
         };
-        let mut response = result.map_err(|e| transport_error(&where_, e, proxy))?;
+        let mut response = result.map_err(|e| transport_error(&where_(), e, proxy))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -177,7 +182,7 @@ impl Transport {
             .with_config()
             .limit(x.max_body)
             .read_to_vec()
-            .map_err(|e| transport_error(&where_, e, proxy))?;
+            .map_err(|e| transport_error(&where_(), e, proxy))?;
         Ok(RawResponse {
             status,
             headers,
