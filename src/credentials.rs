@@ -250,8 +250,9 @@ impl CredentialsBuilder {
         if let Some(v) = self.values.get(name) {
             return Some(v.clone());
         }
-        match keys::spec(name)?.default {
-            DefaultValue::Value(default) => keys::spec(name)?.parse(default).ok(),
+        let spec = keys::spec(name)?;
+        match spec.default {
+            DefaultValue::Value(default) => spec.parse(default).ok(),
             _ => None,
         }
     }
