@@ -24,9 +24,15 @@ pub fn claims(token: &str) -> Option<Value> {
         .filter(Value::is_object)
 }
 
-/// The `exp` claim (seconds since the epoch) of `token`, if it is a JWT with one.
+/// The `exp` claim (seconds since the epoch) of `token`, if it is a JWT with one. RFC 7519's
+/// NumericDate may have a fraction: it is rounded down (`1767225600.5` is `1767225600`).
 pub fn exp(token: &str) -> Option<u64> {
-    claims(token)?.get("exp")?.as_u64()
+    let exp = claims(token)?.get("exp")?.as_number()?.clone();
+    exp.as_u64().or_else(|| {
+        exp.as_f64()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| f.floor().min(u64::MAX as f64) as u64)
+    })
 }
 
 /// The time from `now` to the JWT `exp` claim of `token`, if it is a JWT with one.
@@ -53,6 +59,22 @@ mod tests {
         assert!((599..=600).contains(&at(&clock)));
         clock.advance(Duration::from_secs(4000));
         assert_eq!(at(&clock), 0);
+    }
+
+    #[test]
+    fn a_fractional_exp_is_rounded_down() {
+        let jwt = |exp: &str| {
+            format!(
+                "h.{}.s",
+                URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp}}}"#))
+            )
+        };
+        assert_eq!(exp(&jwt("1767225600.5")), Some(1767225600));
+        assert_eq!(exp(&jwt("1767225600.999")), Some(1767225600));
+        assert_eq!(exp(&jwt("1767225600")), Some(1767225600));
+        assert_eq!(exp(&jwt("1.7672256e9")), Some(1767225600));
+        assert_eq!(exp(&jwt("-1.5")), None);
+        assert_eq!(exp(&jwt("\"1767225600\"")), None);
     }
 
     #[test]

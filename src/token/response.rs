@@ -6,9 +6,96 @@ use crate::clock::Moment;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jwt;
 use crate::secret::Redactor;
-use serde_json::Value;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
 use std::time::Duration;
 use zeroize::Zeroize;
+
+/// A JSON body read as serde_json reads it, except that a top-level object remembers the first
+/// member it holds twice (serde_json keeps the last one silently).
+struct Checked {
+    json: Value,
+    duplicate: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> std::result::Result<Checked, A::Error> {
+        let (mut map, mut duplicate) = (Map::new(), None);
+        while let Some((name, value)) = access.next_entry::<String, Value>()? {
+            if map.contains_key(&name) && duplicate.is_none() {
+                duplicate = Some(name.clone());
+            }
+            map.insert(name, value);
+        }
+        Ok(Checked {
+            json: Value::Object(map),
+            duplicate,
+        })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut access: A,
+    ) -> std::result::Result<Checked, A::Error> {
+        while access.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Checked {
+            json: Value::Array(Vec::new()),
+            duplicate: None,
+        })
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Checked, E> {
+        Ok(Checked {
+            json: Value::Null,
+            duplicate: None,
+        })
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Checked, E> {
+        Ok(Checked {
+            json: Value::Null,
+            duplicate: None,
+        })
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Checked, E> {
+        Ok(Checked {
+            json: Value::Null,
+            duplicate: None,
+        })
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Checked, E> {
+        Ok(Checked {
+            json: Value::Null,
+            duplicate: None,
+        })
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Checked, E> {
+        Ok(Checked {
+            json: Value::Null,
+            duplicate: None,
+        })
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Checked, E> {
+        Ok(Checked {
+            json: Value::Null,
+            duplicate: None,
+        })
+    }
+}
 
 /// Whether a token endpoint's 400 is not an RFC 6749 §5.2 error (a JSON object with an `error`
 /// member): Kinde, behind auth.cradl.ai, sometimes answers such a bogus 400, and the cradl SDK
@@ -43,10 +130,29 @@ pub fn parse_response(
     margin: Duration,
     redactor: &Redactor,
 ) -> Result<Token> {
-    let mut json: Option<Value> = serde_json::from_slice(body).ok();
-    let result = read_answer(status, json.as_ref(), sent, margin, redactor);
-    if let Some(json) = json.as_mut() {
-        wipe_json(json);
+    let mut checked: Option<Checked> = serde_json::from_slice(body).ok();
+    let result = match checked.as_ref() {
+        Some(Checked {
+            duplicate: Some(name),
+            ..
+        }) if (200..300).contains(&status) => Err(Error::new(
+            ErrorKind::Protocol,
+            format!(
+                "token endpoint answered {status} but the body has the member '{}' twice",
+                redactor.scrub(name)
+            ),
+        )
+        .with_http_status(status)),
+        _ => read_answer(
+            status,
+            checked.as_ref().map(|c| &c.json),
+            sent,
+            margin,
+            redactor,
+        ),
+    };
+    if let Some(checked) = checked.as_mut() {
+        wipe_json(&mut checked.json);
     }
     result
 }
@@ -269,6 +375,34 @@ mod tests {
                 None
             )
         );
+    }
+
+    #[test]
+    fn a_member_given_twice_is_refused_by_name() {
+        for (body, name) in [
+            (r#"{"access_token":"a","access_token":"b"}"#, "access_token"),
+            (
+                r#"{"access_token":"a","expires_in":1,"expires_in":3600}"#,
+                "expires_in",
+            ),
+            (r#"{"access_token":"a","x":{"y":1},"x":[]}"#, "x"),
+        ] {
+            let e = parse(200, body).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Protocol, "{body}");
+            assert_eq!(
+                e.message(),
+                format!("token endpoint answered 200 but the body has the member '{name}' twice")
+            );
+        }
+        // Nested objects and distinct members are as before.
+        let t = parse(
+            200,
+            r#"{"access_token":"a","x":{"y":1,"z":2},"expires_in":7}"#,
+        )
+        .unwrap();
+        assert_eq!(t.lifetime(), Duration::from_secs(7));
+        assert_eq!(parse(200, "[1,2]").unwrap_err().kind(), ErrorKind::Protocol);
+        assert_eq!(parse(200, "\"a\"").unwrap_err().kind(), ErrorKind::Protocol);
     }
 
     #[test]
