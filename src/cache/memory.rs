@@ -9,10 +9,15 @@
 //! Refresh ahead: when a token enters its refresh window (its last `refresh_margin`), callers
 //! keep getting it at once and one short-lived thread per slot fetches its successor. A failed
 //! refresh is logged and tried again on a later read, after a backoff; the old token is served
-//! until it really expires. The cache joins its threads when it is dropped: a client is freed
-//! after at most the one fetch in flight, which its deadline bounds.
+//! until it really expires. A renewal runs detached: it holds only what it owns (its slot and
+//! the shared source, reference-counted), so dropping the cache (freeing the client) never waits
+//! for it, even from the renewal's own thread (a log callback); it ends on its own deadline and
+//! its token then goes with the last reference.
+//!
+//! Bounded: besides the client's own scope, at most [`MAX_SCOPES`] scopes keep a slot; making
+//! one more evicts the least recently used (its token is fetched again if asked for later).
 
-use super::slot::{lock, read, write, Read, Shared, Slot, SEEN};
+use super::slot::{read, write, Read, Shared, Slot, SEEN};
 use crate::clock::{Clock, Deadline};
 use crate::config::MemoryConfig;
 use crate::error::Result;
@@ -21,9 +26,15 @@ use crate::stats::{Counters, ScopeStats};
 use crate::token::{Token, TokenSource};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+/// How many scopes besides the client's own keep a token in memory; beyond it the least
+/// recently used slot is evicted.
+pub const MAX_SCOPES: usize = 64;
+/// A slot's last use is written at most this often (monotonic nanoseconds): reads of a hot
+/// scope do not all write the same word.
+const USE_RESOLUTION: u64 = 1_000_000;
 
 /// The front of a client's token pipeline: tokens kept in memory, per scope, in front of the
 /// source that fetches them.
@@ -35,11 +46,9 @@ pub struct TokenCache {
     shared: Arc<Shared>,
     /// Whether tokens are renewed in the background during their refresh window.
     refresh_ahead: bool,
-    /// How long one background renewal may take (one exchange's timeout: a client is freed
-    /// after at most that).
+    /// How long one background renewal may take (one exchange's timeout): a detached renewal
+    /// ends by then.
     refresh_within: Duration,
-    /// The background refreshes started (finished ones are reaped as new ones start).
-    workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl TokenCache {
@@ -60,7 +69,6 @@ impl TokenCache {
             }),
             refresh_ahead: config.refresh_ahead,
             refresh_within: config.refresh_within,
-            workers: Mutex::default(),
         }
     }
 
@@ -171,12 +179,9 @@ impl TokenCache {
                 worker_slot.refresh(&scope_owned, &shared, Deadline::after(within));
                 worker_slot.refreshing.store(false, Ordering::Release);
             });
+        // Detached: the handle is dropped, nothing ever joins the renewal.
         match started {
-            Ok(handle) => {
-                let mut workers = lock(&self.workers);
-                workers.retain(|w| !w.is_finished());
-                workers.push(handle);
-            }
+            Ok(_detached) => {}
             Err(e) => {
                 log::warn(&format!(
                     "cannot start a background token refresh ({e}); the token is renewed when it expires"
@@ -188,31 +193,60 @@ impl TokenCache {
     }
 
     /// Runs `f` on the slot of `scope`: the client's own without the map (and without touching
-    /// its reference count), another found or made in the map.
+    /// its reference count), another found or made in the map (its use noted, for eviction).
     fn with_slot<R>(&self, scope: &str, f: impl FnOnce(&Arc<Slot>) -> R) -> R {
         if scope == self.default.0 {
             return f(&self.default.1);
         }
+        let now = self.shared.clock.now();
         let found = read(&self.slots).get(scope).cloned();
-        let slot = found.unwrap_or_else(|| {
-            write(&self.slots)
-                .entry(scope.to_string())
-                .or_default()
-                .clone()
-        });
+        let slot = found.unwrap_or_else(|| self.make_slot(scope, now));
+        if now.saturating_sub(slot.last_used.load(Ordering::Relaxed)) >= USE_RESOLUTION {
+            slot.last_used.store(now, Ordering::Relaxed);
+        }
         f(&slot)
+    }
+
+    /// The slot of `scope`, made if there is none; the least recently used one is evicted first
+    /// when [`MAX_SCOPES`] are kept. A caller or renewal still using the evicted slot keeps it
+    /// until it is done.
+    fn make_slot(&self, scope: &str, now: u64) -> Arc<Slot> {
+        let mut slots = write(&self.slots);
+        if let Some(slot) = slots.get(scope) {
+            return slot.clone();
+        }
+        if slots.len() >= MAX_SCOPES {
+            let oldest = slots
+                .iter()
+                .min_by_key(|(_, slot)| slot.last_used.load(Ordering::Relaxed))
+                .map(|(name, _)| name.clone());
+            if let Some(oldest) = oldest {
+                log::debug(&format!(
+                    "more than {MAX_SCOPES} scopes in memory; dropping the least recently used, '{oldest}'"
+                ));
+                slots.remove(&oldest);
+            }
+        }
+        let slot = Arc::new(Slot::default());
+        slot.last_used.store(now, Ordering::Relaxed);
+        slots.insert(scope.to_string(), slot.clone());
+        slot
+    }
+
+    /// How many scopes besides the client's own have a slot.
+    #[cfg(test)]
+    fn scope_count(&self) -> usize {
+        read(&self.slots).len()
     }
 }
 
 impl Drop for TokenCache {
-    /// Waits for the background refreshes: none outlives the client. And a dropped cache (a
-    /// freed client) leaves no token in this thread's copy; another thread's copy is dropped
-    /// (and, a secret, wiped) on that thread's next read of any cache, or when it exits.
+    /// Waits for nothing: a renewal in flight is told to start no fetch (or no other), and ends
+    /// on its own deadline with what it holds. A dropped cache (a freed client) leaves no token in
+    /// this thread's copy; another thread's copy is dropped (and, a secret, wiped) on that
+    /// thread's next read of any cache, or when it exits.
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::Release);
-        for worker in lock(&self.workers).drain(..) {
-            let _ = worker.join();
-        }
         let _ = SEEN.try_with(|seen| {
             if let Ok(mut seen) = seen.try_borrow_mut() {
                 *seen = (0, None);
@@ -458,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn dropping_the_cache_waits_for_its_background_fetch() {
+    fn dropping_the_cache_does_not_wait_for_its_background_fetch() {
         let Setup {
             cache,
             clock,
@@ -474,18 +508,57 @@ mod tests {
         eventually("the background fetch", || {
             fetches.load(Ordering::SeqCst) == 2
         });
-        let dropper = std::thread::spawn(move || {
-            drop(cache);
-            finished.load(Ordering::SeqCst)
-        });
-        std::thread::sleep(Duration::from_millis(100));
-        assert!(!dropper.is_finished(), "drop waits for the fetch in flight");
-        drop(held);
-        assert_eq!(
-            dropper.join().unwrap(),
-            2,
-            "the fetch ended before drop returned"
+        let started = Instant::now();
+        drop(cache);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "drop returned while the fetch is held"
         );
+        assert_eq!(
+            finished.load(Ordering::SeqCst),
+            1,
+            "the fetch is still held"
+        );
+        drop(held);
+        eventually("the detached fetch to end", || {
+            finished.load(Ordering::SeqCst) == 2
+        });
+    }
+
+    #[test]
+    fn scopes_beyond_the_bound_evict_the_least_recently_used() {
+        let Setup {
+            cache,
+            clock,
+            fetches,
+            ..
+        } = setup("t", false);
+        for n in 0..MAX_SCOPES {
+            cache.get(&format!("s{n}"), soon()).unwrap();
+            clock.advance(Duration::from_millis(2));
+        }
+        assert_eq!(cache.scope_count(), MAX_SCOPES);
+        // s0 used again: s1 is now the least recently used.
+        cache.get("s0", soon()).unwrap();
+        clock.advance(Duration::from_millis(2));
+        cache.get("extra", soon()).unwrap();
+        assert_eq!(cache.scope_count(), MAX_SCOPES);
+        let before = fetches.load(Ordering::SeqCst);
+        assert_eq!(before, MAX_SCOPES + 1);
+        cache.get("s0", soon()).unwrap();
+        cache.get("extra", soon()).unwrap();
+        cache.get("", soon()).unwrap();
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            before + 1,
+            "only the default is new"
+        );
+        cache.get("s1", soon()).unwrap();
+        assert_eq!(fetches.load(Ordering::SeqCst), before + 2, "s1 was evicted");
+        for n in 0..10_000 {
+            cache.get(&format!("many{n}"), soon()).unwrap();
+        }
+        assert_eq!(cache.scope_count(), MAX_SCOPES);
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct Slot {
     pub failures: AtomicU32,
     /// `current` again, for readers that copy it out without a lock.
     pub copy: TokenCopy,
+    /// When the slot was last asked for (monotonic nanoseconds), for evicting the least
+    /// recently used scope.
+    pub last_used: AtomicU64,
 }
 
 /// What a read found.
@@ -232,9 +235,6 @@ pub fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 }
 pub fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
-}
-pub fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
-    lock.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Takes `lock`, waiting at most until `deadline` (`None` then). Polled: a waiter is one whose
