@@ -132,7 +132,11 @@ fn child_frees_from_the_log_callback() {
 #[test]
 fn free_from_the_log_callback_on_the_renewal_thread_prints_nothing() {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_frees_from_the_log_callback", "--nocapture"])
+        .args([
+            "--exact",
+            "child_frees_from_the_log_callback",
+            "--nocapture",
+        ])
         .env("LUCIDAUTH_FREE_CHILD", "1")
         .env_remove("LUCIDAUTH_LOG")
         .env("RUST_BACKTRACE", "1")

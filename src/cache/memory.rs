@@ -17,6 +17,7 @@
 //! Bounded: besides the client's own scope, at most [`MAX_SCOPES`] scopes keep a slot; making
 //! one more evicts the least recently used (its token is fetched again if asked for later).
 
+use super::damp::Damper;
 use super::slot::{read, write, Read, Shared, Slot, SEEN};
 use crate::clock::{Clock, Deadline};
 use crate::config::MemoryConfig;
@@ -49,6 +50,8 @@ pub struct TokenCache {
     /// How long one background renewal may take (one exchange's timeout): a detached renewal
     /// ends by then.
     refresh_within: Duration,
+    /// Damps refetches after 401s (no token storm).
+    damper: Damper,
 }
 
 impl TokenCache {
@@ -58,6 +61,7 @@ impl TokenCache {
         clock: Arc<dyn Clock>,
         counters: Arc<Counters>,
     ) -> Self {
+        let damper = Damper::new(clock.now());
         TokenCache {
             default: (config.default_scope, Arc::default()),
             slots: RwLock::default(),
@@ -69,6 +73,7 @@ impl TokenCache {
             }),
             refresh_ahead: config.refresh_ahead,
             refresh_within: config.refresh_within,
+            damper,
         }
     }
 
@@ -124,13 +129,24 @@ impl TokenCache {
     }
 
     /// The API refused `rejected`: drop it here if it is still the current token (so that callers
-    /// who all saw the same rejection cause one new fetch, not one each) and in the source.
+    /// who all saw the same rejection cause one new fetch, not one each) and in the source. The
+    /// next fetch may be damped (`damp`): it waits, or a caller that cannot wait fails.
     pub fn reject(&self, scope: &str, rejected: &Token, deadline: Deadline) {
         self.with_slot(scope, |slot| {
-            slot.replace(
+            let dropped = slot.replace(
                 |current| current.is_some_and(|t| t.secret() == rejected.secret()),
                 None,
-            )
+            );
+            let now = self.shared.clock.now();
+            if let Some(wait) = dropped
+                .then(|| self.damper.on_reject(rejected, now))
+                .flatten()
+            {
+                slot.refetch_not_before.store(
+                    now.saturating_add(crate::clock::nanos(wait)),
+                    Ordering::Release,
+                );
+            }
         });
         self.shared.source.reject(scope, rejected, deadline);
     }

@@ -3,6 +3,7 @@
 //! stores). Imports tokens and the configuration; nothing of the client or the FFI.
 
 mod copy;
+mod damp;
 mod disk;
 mod entry;
 mod memory;

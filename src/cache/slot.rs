@@ -2,6 +2,7 @@
 //! renews it, in the caller's thread or in the background.
 
 use super::copy::TokenCopy;
+use super::damp;
 use crate::clock::{nanos, Clock, Deadline};
 use crate::error::{Error, Result};
 use crate::log;
@@ -56,6 +57,8 @@ pub struct Slot {
     pub failures: AtomicU32,
     /// `current` again, for readers that copy it out without a lock.
     pub copy: TokenCopy,
+    /// No fetch starts before this (monotonic nanoseconds): a damped refetch after a 401.
+    pub refetch_not_before: AtomicU64,
     /// When the slot was last asked for (monotonic nanoseconds), for evicting the least
     /// recently used scope.
     pub last_used: AtomicU64,
@@ -88,6 +91,7 @@ impl Slot {
         deadline: Deadline,
     ) -> Result<Arc<Token>> {
         let seen = self.fetches.load(Ordering::Acquire);
+        self.wait_damped(shared, deadline)?;
         let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
             return Err(Deadline::passed("waiting for another thread's token fetch"));
         };
@@ -168,20 +172,44 @@ impl Slot {
 
     /// Sets `current` to `token` when `condition` holds for it, and gives the slot a new
     /// generation, so that no thread's copy of the old token is used again.
+    /// Whether it did.
     pub fn replace(
         &self,
         condition: impl FnOnce(Option<&Arc<Token>>) -> bool,
         token: Option<Arc<Token>>,
-    ) {
+    ) -> bool {
         let mut current = write(&self.current);
-        if condition(current.as_ref()) {
-            self.copy.set(token.as_deref());
-            *current = token;
-            self.generation.store(
-                GENERATIONS.fetch_add(1, Ordering::Relaxed),
-                Ordering::Release,
-            );
+        if !condition(current.as_ref()) {
+            return false;
         }
+        self.copy.set(token.as_deref());
+        *current = token;
+        self.generation.store(
+            GENERATIONS.fetch_add(1, Ordering::Relaxed),
+            Ordering::Release,
+        );
+        true
+    }
+
+    /// Waits out a damped refetch (see `damp`), or fails at once when `deadline` ends first.
+    fn wait_damped(&self, shared: &Shared, deadline: Deadline) -> Result<()> {
+        let left = self
+            .refetch_not_before
+            .load(Ordering::Acquire)
+            .saturating_sub(shared.clock.now());
+        if left == 0 {
+            return Ok(());
+        }
+        let wait = Duration::from_nanos(left);
+        if wait >= deadline.left() {
+            return Err(damp::cannot_wait(wait));
+        }
+        log::debug(&format!(
+            "the last token was rejected early: fetching again in {} ms",
+            wait.as_millis()
+        ));
+        std::thread::sleep(wait);
+        Ok(())
     }
 
     pub fn read<R>(

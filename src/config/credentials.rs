@@ -146,7 +146,7 @@ impl Credentials {
                 lease: wait.saturating_add(self.timeout()),
                 ca_file: self.source.text("ca_file").map(PathBuf::from),
             }
-        } else if self.source.flag("use_cache") {
+        } else if self.use_cache() {
             SharedStore::Disk {
                 dir: self.cache_dir()?,
             }
@@ -163,6 +163,15 @@ impl Credentials {
             refresh_margin: self.refresh_margin(),
             lock_wait: wait,
         }))
+    }
+
+    /// `use_cache` as set, else `true` for a Lucidworks token URL (which invalidates a client's
+    /// earlier tokens when it issues one, so processes must share them) and `false` otherwise.
+    fn use_cache(&self) -> bool {
+        match self.source.values.get("use_cache") {
+            Some(Value::Bool(on)) => *on,
+            _ => url::is_lucidworks_token_url(&self.token_url),
+        }
     }
 
     /// The directory of the shared token cache on disk: `cache_dir`, else `cache` beside the
@@ -453,6 +462,47 @@ mod tests {
             (e.kind(), e.message()),
             (ErrorKind::Config, "missing key 'client_secret'")
         );
+    }
+
+    #[test]
+    fn a_lucidworks_token_url_shares_tokens_by_default_and_the_key_wins() {
+        let dir = "/nonexistent-lucidauth-cache";
+        for (endpoint, shared) in [
+            ("https://identity.lucidworks.com/oauth2/aus1/v1/token", true),
+            (
+                "https://identity.lucidworks.com./oauth2/aus1/v1/token",
+                true,
+            ),
+            (
+                "https://identity.lucidworks.com.example/oauth2/token",
+                false,
+            ),
+            ("https://lucidworks.com/oauth2/token", false),
+            ("auth.lucidtech.ai", false),
+            ("https://auth.cradl.ai/oauth2/token", false),
+        ] {
+            let mut b = CredentialsBuilder::new();
+            b.set("client_id", "i")
+                .unwrap()
+                .set("client_secret", "s")
+                .unwrap();
+            b.set("auth_endpoint", endpoint).unwrap();
+            b.set("cache_dir", dir).unwrap();
+            let store = |b: &CredentialsBuilder| {
+                let cache = b.build().unwrap().shared_cache().unwrap();
+                cache.map(|c| match c.store {
+                    SharedStore::Disk { dir } => dir,
+                    SharedStore::Redis { .. } => PathBuf::from("redis"),
+                })
+            };
+            let disk = Some(PathBuf::from(dir));
+            let expected = if shared { disk.clone() } else { None };
+            assert_eq!(store(&b), expected, "{endpoint}");
+            b.set("use_cache", "false").unwrap();
+            assert_eq!(store(&b), None, "{endpoint}: use_cache = false wins");
+            b.set("use_cache", "true").unwrap();
+            assert_eq!(store(&b), disk, "{endpoint}: use_cache = true wins");
+        }
     }
 
     #[test]

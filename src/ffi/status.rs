@@ -43,6 +43,10 @@ pub enum LucidStatus {
     Tls = 14,
     /// A caller's buffer was too small for the result; the size needed was written instead.
     BufferTooSmall = 15,
+    /// The API kept rejecting fresh tokens (HTTP 401): another process or host with the same
+    /// client id is probably fetching its own, which invalidates this one's. The refetch is damped
+    /// and this call could not wait for it; share tokens (`use_cache`, `cache_url`).
+    Unauthorized = 16,
 }
 
 impl From<ErrorKind> for LucidStatus {
@@ -60,6 +64,7 @@ impl From<ErrorKind> for LucidStatus {
             ErrorKind::Protocol => LucidStatus::Protocol,
             ErrorKind::TooLarge => LucidStatus::TooLarge,
             ErrorKind::Internal => LucidStatus::Internal,
+            ErrorKind::Unauthorized => LucidStatus::Unauthorized,
         }
     }
 }
@@ -67,7 +72,7 @@ impl From<ErrorKind> for LucidStatus {
 impl LucidStatus {
     /// Every status, in number order: `ALL[n]` is the status numbered `n` (a test checks this
     /// and that the header names no other).
-    pub const ALL: [LucidStatus; 16] = [
+    pub const ALL: [LucidStatus; 17] = [
         LucidStatus::Ok,
         LucidStatus::NullArgument,
         LucidStatus::InvalidUtf8,
@@ -84,6 +89,7 @@ impl LucidStatus {
         LucidStatus::Internal,
         LucidStatus::Tls,
         LucidStatus::BufferTooSmall,
+        LucidStatus::Unauthorized,
     ];
 }
 
