@@ -255,7 +255,7 @@ fn functions_fit_on_a_screen() {
 /// Each `fn` with a body, and its length in lines (braces counted outside strings and
 /// comments).
 fn function_lengths(text: &str) -> Vec<(String, usize)> {
-    let lines: Vec<String> = text.lines().map(|l| strip_strings(l)).collect();
+    let lines: Vec<String> = text.lines().map(strip_strings).collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some(name) = fn_name(line) else { continue };
