@@ -578,6 +578,37 @@ mod tests {
     }
 
     #[test]
+    fn a_token_rejected_early_is_refetched_after_a_backoff_or_the_call_fails_unauthorized() {
+        let Setup { cache, fetches, .. } = setup("t", false);
+        let t0 = cache.get("", soon()).unwrap();
+        cache.reject("", &t0, soon());
+        // A second reject of the same token (another thread's 401) changes nothing.
+        cache.reject("", &t0, soon());
+        let e = cache
+            .get("", Deadline::after(Duration::from_millis(100)))
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.http_status()),
+            (ErrorKind::Unauthorized, Some(401))
+        );
+        assert!(e.message().contains("use_cache = true"), "{}", e.message());
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "no fetch for a call that cannot wait"
+        );
+        let started = Instant::now();
+        assert_eq!(secret(&cache, ""), "t1");
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(400), "backoff: {waited:?}");
+        assert!(
+            waited < Duration::from_secs(2),
+            "at most the first wait: {waited:?}"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 2, "one refetch");
+    }
+
+    #[test]
     fn a_waiter_gives_up_at_its_deadline() {
         let Setup {
             cache,

@@ -143,6 +143,11 @@ mod tests {
             assert_eq!(*status as i32 as usize, n);
         }
         assert_eq!(NAMES[15].to_str(), Ok("LUCID_STATUS_BUFFER_TOO_SMALL"));
+        assert_eq!(NAMES[16].to_str(), Ok("LUCID_STATUS_UNAUTHORIZED"));
+        assert_eq!(
+            LucidStatus::from(ErrorKind::Unauthorized),
+            LucidStatus::Unauthorized
+        );
         assert_eq!(NAMES[1].to_str(), Ok("LUCID_STATUS_NULL_ARGUMENT"));
         assert_eq!(NAMES[14].to_str(), Ok("LUCID_STATUS_TLS"));
     }
