@@ -147,8 +147,14 @@ impl Credentials {
                 ca_file: self.source.text("ca_file").map(PathBuf::from),
             }
         } else if self.use_cache() {
-            SharedStore::Disk {
-                dir: self.cache_dir()?,
+            match self.cache_dir() {
+                Ok(dir) => SharedStore::Disk { dir },
+                // Shared by default only (a Lucidworks URL): without a home, not shared.
+                Err(_) if !self.is_set("use_cache") => {
+                    crate::log::warn("no home directory and no cache_dir: tokens are not shared with other processes (set cache_dir)");
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
             }
         } else {
             return Ok(None);
