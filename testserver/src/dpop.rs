@@ -323,7 +323,10 @@ mod tests {
         // RFC 9449 §4.1's proof key and the cnf.jkt of §6.1.
         let x = b64url_decode("l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs").expect("x");
         let y = b64url_decode("9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA").expect("y");
-        assert_eq!(thumbprint(&x, &y), "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
+        assert_eq!(
+            thumbprint(&x, &y),
+            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        );
     }
 
     #[test]

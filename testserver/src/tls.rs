@@ -11,6 +11,8 @@ use rcgen::{
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
+use crate::signer::random_b64url;
+
 /// The names the server certificate is valid for (IP address and DNS name SANs).
 pub(crate) const SERVER_NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
 
@@ -27,9 +29,11 @@ pub(crate) fn make_pki() -> Result<Pki, String> {
     let failed = |e: rcgen::Error| format!("cannot make the test CA: {e}");
     let ca_key = KeyPair::generate().map_err(failed)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+    // A name of its own, so the CAs of several servers can share one trust store.
+    let tag = random_b64url(9)?;
     ca_params
         .distinguished_name
-        .push(DnType::CommonName, "lucid-testserver CA");
+        .push(DnType::CommonName, format!("lucid-testserver CA {tag}"));
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_cert = ca_params.self_signed(&ca_key).map_err(failed)?;
