@@ -63,14 +63,12 @@ fn a_client_without_the_ca_or_for_another_name_is_refused() {
     let other = tls_server();
     let wrong_ca = other.ca_pem().expect("CA");
     let error = tls_stream(server.port(), wrong_ca, "127.0.0.1")
-        .err()
-        .expect("a certificate from another CA is refused");
+        .expect_err("a certificate from another CA is refused");
     assert!(error.to_string().contains("UnknownIssuer"), "{error}");
 
     let ca = server.ca_pem().expect("CA");
     let error = tls_stream(server.port(), ca, "example.com")
-        .err()
-        .expect("a name the certificate does not have is refused");
+        .expect_err("a name the certificate does not have is refused");
     assert!(
         error.to_string().ends_with(
             "certificate is only valid for IpAddress(127.0.0.1) or DnsName(\"localhost\")"
