@@ -201,3 +201,8 @@ pub fn payload(jwt: &str) -> Value {
     let part = jwt.split('.').nth(1).expect("a JWT");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
 }
+
+/// base64url without padding, decoded.
+pub fn b64url_decode(text: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(text).expect("base64url")
+}
