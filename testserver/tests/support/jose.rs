@@ -45,10 +45,17 @@ impl EcKey {
         let rng = SystemRandom::new();
         let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).expect("generate");
-        let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).expect("load");
+        EcKey::from_pkcs8(pkcs8.as_ref())
+    }
+
+    /// The key of a PKCS#8 document.
+    pub fn from_pkcs8(pkcs8: &[u8]) -> EcKey {
+        let rng = SystemRandom::new();
+        let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8, &rng).expect("EC P-256 PKCS#8");
         EcKey {
             pair,
-            pkcs8: pkcs8.as_ref().to_vec(),
+            pkcs8: pkcs8.to_vec(),
         }
     }
 
