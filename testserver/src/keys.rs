@@ -52,7 +52,8 @@ impl ClientKey {
             bytes[start..].to_vec()
         };
         let (n, e) = (strip(n), strip(e));
-        let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+        let leading = n.first().map_or(0, |b| b.leading_zeros() as usize);
+        let bits = (n.len() * 8).saturating_sub(leading);
         if !(2048..=8192).contains(&bits) {
             return Err(format!(
                 "an RSA key of {bits} bits: RS256 needs 2048 to 8192"

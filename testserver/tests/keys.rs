@@ -50,6 +50,10 @@ fn weak_foreign_and_malformed_keys_are_refused_with_what_is_wrong() {
             "a JWK that is neither RSA nor EC P-256",
         ),
         (r#"{"keys":{}}"#.to_string(), "keys must be an array"),
+        (
+            r#"{"kty":"RSA","n":"","e":"AQAB"}"#.to_string(),
+            "an RSA key of 0 bits: RS256 needs 2048 to 8192",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(ClientKey::parse(&text), Err(expected.to_string()), "{text}");
