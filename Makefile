@@ -1,6 +1,6 @@
 # lucidauth: build the library and examples, run the demo, run every test.
 #   make         library (target/release) and build/lucid
-#   make demo    build, then run build/lucid against the bundled local server
+#   make demo    build, then run build/lucid against the bundled local server (TLS=1: over HTTPS)
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h and README's key table after changing them
@@ -26,8 +26,11 @@ $(BUILD)/lucid: examples/c/lucid.c include/lucidauth.h lib
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -Iinclude -o $@ examples/c/lucid.c -L$(RELEASE_DIR) -llucidauth -Wl,-rpath,$(RELEASE_DIR)
 
+# TLS=1 runs the demo over HTTPS, with the server's own CA as ca_file.
+TLS ?=
+
 demo: all
-	sh scripts/demo.sh
+	TLS="$(TLS)" sh scripts/demo.sh
 
 test: lib
 	$(CARGO) fmt --all -- --check

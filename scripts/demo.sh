@@ -1,6 +1,8 @@
 #!/bin/sh
 # The main job: start the bundled local auth+API server on a free loopback port, give it a
 # temporary home holding ~/.lucidtech/credentials.cfg, and run the C example tool against it.
+# TLS=1: the server speaks HTTPS with a CA it makes at start; the credentials name it as ca_file
+# (written beside them as ca.pem).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 home=$(mktemp -d)
@@ -11,7 +13,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$here/target/release/lucid-testserver" \
+scheme=http
+set --
+if [ "${TLS:-}" = 1 ]; then
+    scheme=https
+    set -- --tls
+fi
+"$here/target/release/lucid-testserver" "$@" \
     --credentials-out "$home/.lucidtech/credentials.cfg" --port-file "$home/port" >/dev/null &
 server_pid=$!
 i=0
@@ -20,7 +28,7 @@ until [ -s "$home/port" ]; do
     [ "$i" -le 100 ] || { echo "demo: the local server did not start" >&2; exit 1; }
     sleep 0.05
 done
-echo "local server on 127.0.0.1:$(cat "$home/port"); credentials in a temporary HOME"
+echo "local server on $scheme://127.0.0.1:$(cat "$home/port"); credentials in a temporary HOME"
 
 echo '$ lucid token'
 HOME="$home" "$here/build/lucid" token

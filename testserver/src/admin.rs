@@ -4,10 +4,11 @@
 
 use serde_json::{json, Value};
 
-use crate::form;
 use crate::record::RequestKind;
 use crate::script::Scripted;
+use crate::signer::random_b64url;
 use crate::state::{lock, State};
+use crate::{dpop, form};
 
 /// Answers a request whose path starts with `/_admin/`.
 pub(crate) fn handle(
@@ -27,7 +28,20 @@ pub(crate) fn handle(
             if state.config.keep_alive {
                 stats["connections"] = json!(state.connections());
             }
+            // Only with metadata, so the stats of other servers keep their exact shape.
+            if state.config.metadata.is_some() {
+                stats["metadata_requests"] = json!(state.count(RequestKind::Metadata));
+            }
             return Scripted::json_value(200, &stats);
+        }
+        ("GET", "/_admin/rejections") => {
+            return Scripted::json_value(200, &json!(state.rejections()));
+        }
+        ("GET", "/_admin/dpop_nonce") => {
+            return Scripted::json_value(200, &json!({ "nonce": state.dpop_nonce() }));
+        }
+        ("GET", "/_admin/jwks") => {
+            return Scripted::json_value(200, &json!({ "keys": [state.signer.public_jwk()] }));
         }
         ("GET", "/_admin/requests") => {
             let requests: Vec<Value> = state.requests().iter().map(|r| r.to_json()).collect();
@@ -42,6 +56,8 @@ pub(crate) fn handle(
             Ok(())
         }
         ("POST", "/_admin/lifetime") => set_lifetime(state, query),
+        ("POST", "/_admin/dpop_nonce") => set_dpop_nonce(state, query),
+        ("POST", "/_admin/clock") => set_clock(state, query),
         ("POST", "/_admin/script") => script(state, body),
         _ => return Scripted::json_value(404, &json!({"error": "no such admin endpoint"})),
     };
@@ -60,11 +76,33 @@ fn set_lifetime(state: &State, query: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `POST /_admin/dpop_nonce` demands a fresh random nonce in DPoP proofs from now on;
+/// `POST /_admin/dpop_nonce?value=NONCE` demands `NONCE`. The previous nonce stops working.
+fn set_dpop_nonce(state: &State, query: &str) -> Result<(), String> {
+    let nonce = match form::get(&form::parse(query), "value") {
+        Some(value) if dpop::valid_nonce(value) => value.to_string(),
+        Some(_) => return Err("a DPoP nonce is visible ASCII other than \" and \\".to_string()),
+        None => random_b64url(16)?,
+    };
+    state.set_dpop_nonce(nonce);
+    Ok(())
+}
+
+/// `POST /_admin/clock?offset_secs=N`: the server's clock runs N seconds (may be negative) off the
+/// system clock for time checks and JWT time claims.
+fn set_clock(state: &State, query: &str) -> Result<(), String> {
+    let offset = form::get(&form::parse(query), "offset_secs")
+        .and_then(|secs| secs.parse().ok())
+        .ok_or("expected ?offset_secs=<seconds>")?;
+    state.set_clock_offset(offset);
+    Ok(())
+}
+
 /// The most copies one `/_admin/script` call may queue, so a typo cannot exhaust memory.
 const MAX_SCRIPT_COUNT: u64 = 10_000;
 
 /// `POST /_admin/script` with
-/// `{"target":"token"|"api","status":503,"body":"text","headers":{"Retry-After":"1"},"count":2}`:
+/// `{"target":"token"|"api"|"metadata","status":503,"body":"text","headers":{"Retry-After":"1"},"count":2}`:
 /// queues `count` (default 1) copies of the response for the next requests of that target.
 ///
 /// `body` (default empty) may be a string, sent as it is, or any other JSON value, sent as its JSON
@@ -75,7 +113,8 @@ fn script(state: &State, body: &[u8]) -> Result<(), String> {
     let target = match spec.get("target").and_then(Value::as_str) {
         Some("token") => RequestKind::Token,
         Some("api") => RequestKind::Api,
-        _ => return Err("target must be \"token\" or \"api\"".to_string()),
+        Some("metadata") => RequestKind::Metadata,
+        _ => return Err("target must be \"token\", \"api\" or \"metadata\"".to_string()),
     };
     let status = spec
         .get("status")

@@ -1,18 +1,22 @@
 //! The HTTP side: a tiny_http listener on a free loopback port, a few worker threads, routing to
 //! the token endpoint, the API and the admin endpoints, and writing the responses.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::config::ServerConfig;
-use crate::record::{RecordedRequest, RequestKind};
+use crate::record::{Outcome, RecordedRequest, RequestKind};
 use crate::script::Scripted;
+use crate::signer::random_b64url;
 use crate::state::State;
-use crate::{admin, api, token};
+use crate::tls::make_pki;
+use crate::tunnel::{TlsFront, TlsPeers};
+use crate::{admin, api, dpop, metadata, token};
 
 /// How many requests are handled at once; enough for the concurrency tests of the library.
 const WORKERS: usize = 8;
@@ -33,27 +37,51 @@ pub struct TestServer {
     state: Arc<State>,
     stop: Arc<AtomicBool>,
     workers: Vec<JoinHandle<()>>,
-    addr: SocketAddr,
+    /// tiny_http's address: the public one, or the inner one behind `tls`.
+    inner_addr: SocketAddr,
+    /// With [`ServerConfig::tls`]: the public listener, which terminates TLS.
+    tls: Option<TlsFront>,
+    /// The CA certificate (PEM) with [`ServerConfig::tls`].
+    ca_pem: Option<String>,
 }
 
 impl TestServer {
     /// Binds `127.0.0.1:0` and starts serving on several worker threads.
+    ///
+    /// Fails with [`io::ErrorKind::InvalidInput`] when the configuration cannot work (see
+    /// [`ServerConfig::check`]).
     pub fn start(config: ServerConfig) -> io::Result<TestServer> {
+        config
+            .check()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let http = tiny_http::Server::http("127.0.0.1:0").map_err(io::Error::other)?;
-        let addr = http
+        let inner_addr = http
             .server_addr()
             .to_ip()
             .ok_or_else(|| io::Error::other("the server is not listening on TCP"))?;
         let http = Arc::new(http);
-        let state = Arc::new(State::new(config, format!("http://{addr}")));
+        let (tls, ca_pem, state) = if config.tls {
+            let pki = make_pki().map_err(io::Error::other)?;
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let base_url = format!("https://{}", listener.local_addr()?);
+            let peers = Arc::new(TlsPeers::default());
+            let state = State::new(config, base_url, Some(Arc::clone(&peers)))?;
+            let front = TlsFront::start(listener, pki.server_config, inner_addr, peers)?;
+            (Some(front), Some(pki.ca_pem), state)
+        } else {
+            let state = State::new(config, format!("http://{inner_addr}"), None)?;
+            (None, None, state)
+        };
         // Built before the workers, so that its `drop` stops those already started if a later
         // spawn fails.
         let mut server = TestServer {
             http: Some(Arc::clone(&http)),
-            state,
+            state: Arc::new(state),
             stop: Arc::new(AtomicBool::new(false)),
             workers: Vec::with_capacity(WORKERS),
-            addr,
+            inner_addr,
+            tls,
+            ca_pem,
         };
         for n in 0..WORKERS {
             let worker_http = Arc::clone(&http);
@@ -74,14 +102,24 @@ impl TestServer {
         Ok(server)
     }
 
-    /// The port the server listens on.
+    /// The port the server listens on (the TLS port with [`ServerConfig::tls`]).
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        match &self.tls {
+            Some(front) => front.addr().port(),
+            None => self.inner_addr.port(),
+        }
     }
 
-    /// `http://127.0.0.1:PORT`, with no trailing slash.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with [`ServerConfig::tls`]; with no
+    /// trailing slash.
     pub fn base_url(&self) -> String {
         self.state.base_url.clone()
+    }
+
+    /// With [`ServerConfig::tls`], the PEM of the CA that issued the server's certificate (for
+    /// `127.0.0.1` and `localhost`): what a client trusts as its `ca_file`. `None` over HTTP.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// How many requests reached the token endpoint since the start or the last reset, including
@@ -102,9 +140,73 @@ impl TestServer {
         self.state.connections()
     }
 
-    /// Every token and API request since the start or the last reset, in arrival order.
+    /// How many `/.well-known/` requests arrived since the start or the last reset, answered or
+    /// not.
+    pub fn metadata_requests(&self) -> usize {
+        self.state.count(RequestKind::Metadata)
+    }
+
+    /// Every token, API and metadata request since the start or the last reset, in arrival order,
+    /// each with its [`Outcome`](crate::Outcome) once answered.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
+    }
+
+    /// How many of the recorded requests were refused, by reason code (see
+    /// [`Outcome::reason`](crate::Outcome::reason)); reasons never seen are absent.
+    pub fn rejections(&self) -> BTreeMap<String, usize> {
+        self.state.rejections()
+    }
+
+    /// The issuer: [`base_url`](Self::base_url) plus [`Metadata::issuer_path`](crate::Metadata)
+    /// (the base URL alone without metadata). The metadata's `issuer` is this unless
+    /// [`Metadata::served_issuer`](crate::Metadata) says otherwise.
+    pub fn issuer(&self) -> String {
+        self.state.issuer()
+    }
+
+    /// The `token_endpoint` the metadata names; `None` without metadata.
+    pub fn metadata_token_endpoint(&self) -> Option<String> {
+        let metadata = self.state.config.metadata.as_ref()?;
+        Some(metadata::token_endpoint(&self.state, metadata))
+    }
+
+    /// The public key (a JWKS) that checks the JWT access tokens the server issues.
+    pub fn token_jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": [self.state.signer.public_jwk()] })
+    }
+
+    /// The nonce DPoP proofs must carry now; `None` while none is demanded.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.state.dpop_nonce()
+    }
+
+    /// Demands a fresh random nonce in DPoP proofs from now on (also when none was demanded
+    /// before); the previous nonce stops working at once. Returns the new nonce.
+    pub fn rotate_dpop_nonce(&self) -> io::Result<String> {
+        let nonce = random_b64url(16).map_err(io::Error::other)?;
+        self.state.set_dpop_nonce(nonce.clone());
+        Ok(nonce)
+    }
+
+    /// Demands `nonce` in DPoP proofs from now on. Fails with `InvalidInput` unless it is
+    /// `1*NQCHAR` (RFC 9449 §8.1).
+    pub fn set_dpop_nonce(&self, nonce: &str) -> io::Result<()> {
+        if !dpop::valid_nonce(nonce) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a DPoP nonce is one or more visible ASCII characters other than \" and \\",
+            ));
+        }
+        self.state.set_dpop_nonce(nonce.to_string());
+        Ok(())
+    }
+
+    /// Moves the server's clock by `secs` (either way) for every time check (assertion `exp`,
+    /// `iat`, `nbf`; DPoP `iat`) and the time claims of issued JWTs. Token lifetimes still run on
+    /// the real clock.
+    pub fn set_clock_offset(&self, secs: i64) {
+        self.state.set_clock_offset(secs);
     }
 
     /// Queues a response for the token endpoint: the next token request gets it (first in, first
@@ -116,6 +218,12 @@ impl TestServer {
     /// Queues a response for the API, like [`push_token_response`](Self::push_token_response).
     pub fn push_api_response(&self, response: Scripted) {
         self.state.push_script(RequestKind::Api, response);
+    }
+
+    /// Queues a response for the next `/.well-known/` request, like
+    /// [`push_token_response`](Self::push_token_response).
+    pub fn push_metadata_response(&self, response: Scripted) {
+        self.state.push_script(RequestKind::Metadata, response);
     }
 
     /// Sets the lifetime (and `expires_in`) of tokens issued from now on.
@@ -159,7 +267,12 @@ impl Drop for TestServer {
         }
         // The workers held the other references, so this drops the tiny_http server.
         self.http = None;
-        wait_until_closed(self.addr);
+        wait_until_closed(self.inner_addr);
+        if let Some(front) = self.tls.take() {
+            let addr = front.addr();
+            drop(front);
+            wait_until_closed(addr);
+        }
     }
 }
 
@@ -195,8 +308,13 @@ fn answer(state: &State, mut request: tiny_http::Request) {
         .iter()
         .map(|h| (h.field.as_str().to_string(), h.value.to_string()))
         .collect();
-    let peer = request.remote_addr().copied();
     let keep_alive = keeps_alive(state, &request);
+    let Ok(peer) = state.client_peer(request.remote_addr().copied()) else {
+        // With TLS, only the TLS front's own connections reach the endpoints.
+        let refused = Scripted::json(421, r#"{"error":"this server speaks HTTPS only"}"#);
+        let _ = send(request.into_writer(), &method, &refused, false);
+        return;
+    };
     let mut body = Vec::new();
     let reply = match request.as_reader().take(MAX_BODY).read_to_end(&mut body) {
         Ok(_) => route(state, &method, path, query, headers, body, peer),
@@ -229,7 +347,8 @@ fn keeps_alive(state: &State, request: &tiny_http::Request) -> bool {
     }
 }
 
-/// Decides which endpoint handles a request and records the non-admin ones.
+/// Decides which endpoint handles a request, records the non-admin ones and how they were
+/// answered.
 fn route(
     state: &State,
     method: &str,
@@ -245,11 +364,7 @@ fn route(
     if let Some(peer) = peer {
         state.record_peer(peer);
     }
-    let kind = if method == "POST" && path.ends_with("/token") {
-        RequestKind::Token
-    } else {
-        RequestKind::Api
-    };
+    let kind = RequestKind::of(method, path);
     let request = RecordedRequest {
         method: method.to_string(),
         path: path.to_string(),
@@ -257,15 +372,26 @@ fn route(
         headers,
         body,
         kind,
+        outcome: None,
     };
-    state.record(request.clone());
-    if let Some(scripted) = state.pop_script(kind) {
-        return scripted;
-    }
-    match kind {
-        RequestKind::Token => token::handle(state, &request),
-        RequestKind::Api => api::handle(state, &request),
-    }
+    let seq = state.record(request.clone());
+    let (reply, outcome) = match state.pop_script(kind) {
+        Some(scripted) => {
+            let outcome = Outcome {
+                status: scripted.status,
+                scripted: true,
+                ..Outcome::default()
+            };
+            (scripted, outcome)
+        }
+        None => match kind {
+            RequestKind::Token => token::handle(state, &request),
+            RequestKind::Api => api::handle(state, &request),
+            RequestKind::Metadata => metadata::handle(state, &request),
+        },
+    };
+    state.set_outcome(seq, outcome);
+    reply
 }
 
 /// Writes `reply` as an HTTP/1.1 response with an exact `Content-Length` and `Connection: close`

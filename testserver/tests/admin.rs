@@ -129,3 +129,115 @@ fn bad_admin_requests_are_refused() {
     }
     assert_eq!(server.api_requests() + server.token_requests(), 0);
 }
+
+#[test]
+fn rejections_count_refusals_by_reason_and_reset_clears_them() {
+    let server = start(ServerConfig::default());
+    let port = server.port();
+    let target = format!("/oauth2/token?{GRANT}");
+    send(port, "POST", &target, &[], b"");
+    send(port, "POST", &target, &[], b"");
+    send(port, "POST", "/oauth2/token", &[], b"");
+    get(port, "/v1/x", &[]);
+    let token = token(&server, GRANT);
+    support::get(
+        port,
+        "/v1/x",
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    let rejections = get(port, "/_admin/rejections", &[]);
+    assert_eq!(rejections.status, 200);
+    assert_eq!(
+        rejections.json(),
+        json!({"api_key": 1, "client_auth_failed": 2, "token_invalid": 1,
+               "unsupported_grant_type": 1})
+    );
+    post(port, "/_admin/reset", "");
+    assert_eq!(get(port, "/_admin/rejections", &[]).json(), json!({}));
+}
+
+#[test]
+fn requests_show_the_outcome_and_the_decoded_assertion_and_proof() {
+    let key = support::jose::EcKey::generate();
+    let server = start(ServerConfig {
+        client_auth: lucidauth_testserver::ClientAuth::PrivateKeyJwt,
+        client_keys: vec![key.client_key()],
+        dpop: lucidauth_testserver::DpopMode::Required,
+        ..ServerConfig::default()
+    });
+    let url = format!("{}/oauth2/token", server.base_url());
+    let claims = support::jose::assertion_claims("CLIENT_ID", &url);
+    let assertion = support::jose::sign(&json!({}), &claims, support::jose::Signer::Es256(&key));
+    let proof = support::jose::dpop_proof(&key, "POST", &url, json!({"nonce": null}));
+    let body = support::jose::assertion_body(&assertion);
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("DPoP", proof.as_str()),
+    ];
+    let response = send(
+        server.port(),
+        "POST",
+        "/oauth2/token",
+        &headers,
+        body.as_bytes(),
+    );
+    assert_eq!(response.status, 200, "{}", response.text());
+
+    let listed = get(server.port(), "/_admin/requests", &[]).json();
+    let request = &listed[0];
+    assert_eq!(request["client_assertion"]["claims"], claims);
+    assert_eq!(
+        request["client_assertion"]["header"],
+        json!({"alg": "ES256"})
+    );
+    assert_eq!(request["dpop_proof"]["header"]["typ"], json!("dpop+jwt"));
+    assert_eq!(request["dpop_proof"]["claims"]["htu"], json!(url));
+    assert_eq!(
+        request["outcome"],
+        json!({"status": 200, "scripted": false, "reason": null, "error": null,
+               "error_description": null, "dpop_jkt": key.thumbprint()})
+    );
+}
+
+#[test]
+fn dpop_nonce_clock_and_jwks_endpoints() {
+    let server = start(ServerConfig {
+        jwt_tokens: true,
+        ..ServerConfig::default()
+    });
+    let port = server.port();
+    assert_eq!(
+        get(port, "/_admin/dpop_nonce", &[]).json(),
+        json!({"nonce": null})
+    );
+    assert_eq!(post(port, "/_admin/dpop_nonce", "").status, 204);
+    let random = get(port, "/_admin/dpop_nonce", &[]).json()["nonce"].clone();
+    assert_eq!(random.as_str().map(str::len), Some(22));
+    assert_eq!(server.dpop_nonce().as_deref(), random.as_str());
+    assert_eq!(post(port, "/_admin/dpop_nonce?value=n-2", "").status, 204);
+    assert_eq!(server.dpop_nonce().as_deref(), Some("n-2"));
+    assert_eq!(post(port, "/_admin/dpop_nonce?value=a%20b", "").status, 400);
+
+    assert_eq!(
+        post(port, "/_admin/clock?offset_secs=-3000", "").status,
+        204
+    );
+    assert_eq!(post(port, "/_admin/clock?offset_secs=soon", "").status, 400);
+    let iat = support::jose::payload(&token(&server, GRANT))["iat"].as_i64();
+    let behind = iat.map(|iat| support::jose::now() - iat);
+    assert!(
+        behind.is_some_and(|secs| (3000..3003).contains(&secs)),
+        "{behind:?}"
+    );
+
+    let jwks = get(port, "/_admin/jwks", &[]).json();
+    assert_eq!(jwks, server.token_jwks());
+    assert_eq!(jwks["keys"][0]["kid"], json!("lucid-testserver"));
+    assert_eq!(jwks["keys"][0]["crv"], json!("P-256"));
+
+    let spec = r#"{"target":"metadata","status":500}"#;
+    assert_eq!(post(port, "/_admin/script", spec).status, 204);
+    let scripted = get(port, "/.well-known/openid-configuration", &[]);
+    assert_eq!(scripted.status, 500);
+    assert_eq!(server.metadata_requests(), 1);
+}

@@ -146,6 +146,11 @@ fn rejects_a_missing_grant_type_and_a_wrong_secret() {
         wrong.json(),
         json!({"error": "invalid_client", "error_description": "Client authentication failed"})
     );
+    // RFC 6749 §5.2: a client that tried the Authorization header gets a challenge.
+    assert_eq!(
+        wrong.header("www-authenticate"),
+        Some("Basic realm=\"lucid-testserver\"")
+    );
     let missing = send(
         server.port(),
         "POST",
@@ -154,6 +159,7 @@ fn rejects_a_missing_grant_type_and_a_wrong_secret() {
         b"",
     );
     assert_eq!(missing.status, 401);
+    assert_eq!(missing.header("www-authenticate"), None);
     assert_eq!(server.token_requests(), 4);
     assert_eq!(server.api_requests(), 0);
 }
@@ -241,4 +247,23 @@ fn concurrent_token_requests_are_all_served_and_counted() {
     unique.dedup();
     assert_eq!(unique.len(), 16);
     assert_eq!(server.token_requests(), 16);
+}
+
+#[test]
+fn a_secret_in_the_header_and_the_body_at_once_is_refused() {
+    let server = start(question_marks(ClientAuth::Any));
+    let both = send(
+        server.port(),
+        "POST",
+        "/oauth2/token",
+        &[("Authorization", RAW_BASIC), FORM],
+        POST_BODY.as_bytes(),
+    );
+    assert_eq!(both.status, 400);
+    assert_eq!(
+        both.json(),
+        json!({"error": "invalid_request",
+               "error_description": "the client used more than one authentication method"})
+    );
+    assert_eq!(server.rejections().get("multiple_client_auth"), Some(&1));
 }

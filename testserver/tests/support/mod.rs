@@ -11,6 +11,8 @@ use std::time::Duration;
 use lucidauth_testserver::{ServerConfig, TestServer};
 use serde_json::Value;
 
+pub mod jose;
+
 /// A parsed response.
 #[derive(Debug)]
 pub struct Response {
@@ -45,11 +47,71 @@ pub fn send(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut stream = connect(port);
+    let host = format!("127.0.0.1:{port}");
+    exchange(&mut stream, &host, method, target, headers, body)
+}
+
+/// Like [`send`], over TLS to the server name `name` (`127.0.0.1` or `localhost`), trusting only
+/// the CA in `ca_pem`. The response must end with the server's close_notify.
+pub fn send_tls(
+    port: u16,
+    ca_pem: &str,
+    name: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = tls_stream(port, ca_pem, name).expect("TLS connection");
+    let host = format!("{name}:{port}");
+    exchange(&mut stream, &host, method, target, headers, body)
+}
+
+fn connect(port: u16) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
-    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
+    stream
+}
+
+/// A TLS connection (handshake done) to `name` on `port`, trusting the CA in `ca_pem`.
+pub fn tls_stream(
+    port: u16,
+    ca_pem: &str,
+    name: &str,
+) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, std::io::Error> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = CertificateDer::from_pem_slice(ca_pem.as_bytes()).expect("CA PEM");
+    roots.add(ca).expect("CA certificate");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from(name.to_string()).expect("server name");
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("client");
+    let mut stream = rustls::StreamOwned::new(conn, connect(port));
+    while stream.conn.is_handshaking() {
+        stream.conn.complete_io(&mut stream.sock)?;
+    }
+    Ok(stream)
+}
+
+/// Writes one request on `stream` and reads the response up to the end of the stream.
+fn exchange(
+    stream: &mut (impl Read + Write),
+    host: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -59,8 +121,18 @@ pub fn send(
     request.push_str("Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).expect("write head");
     stream.write_all(body).expect("write body");
+    stream.flush().expect("flush");
 
     let mut reader = BufReader::new(stream);
+    let response = read_response(&mut reader);
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).expect("read to EOF");
+    assert!(rest.is_empty(), "bytes after the body: {rest:?}");
+    response
+}
+
+/// Reads one response (status line, headers, a `Content-Length` body) from `reader`.
+pub fn read_response(reader: &mut impl BufRead) -> Response {
     let mut line = String::new();
     reader.read_line(&mut line).expect("status line");
     let status = line
@@ -91,9 +163,6 @@ pub fn send(
     };
     response.body = vec![0; length];
     reader.read_exact(&mut response.body).expect("body");
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).expect("read to EOF");
-    assert!(rest.is_empty(), "bytes after the body: {rest:?}");
     response
 }
 
