@@ -5,7 +5,8 @@
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h and README's key table after changing them
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
-#   make deb     Debian packages liblucidauth0 and liblucidauth-dev in build/deb, see mk/deb.mk
+#   make deb     Debian packages liblucidauth0, liblucidauth-dev and lucidauth-tools in build/deb, see mk/deb.mk
+#   make nuget   the NuGet package build/nuget/LucidAuth.<version>.nupkg, see mk/nuget.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
 
 CARGO   ?= cargo
@@ -37,6 +38,7 @@ test: lib
 	sh bindings/csharp/run_tests.sh
 	sh scripts/test_install.sh
 	sh scripts/test_deb.sh
+	sh scripts/test_nuget.sh
 
 check:
 	sh scripts/install-test-deps.sh
@@ -51,4 +53,5 @@ clean:
 
 include mk/install.mk
 include mk/deb.mk
+include mk/nuget.mk
 include mk/bench.mk
