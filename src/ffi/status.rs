@@ -1,6 +1,6 @@
 //! Status codes: fixed numbers that never change meaning; 0 is success.
 
-use super::boundary::guard_value;
+use super::raw::guard_value;
 use crate::ErrorKind;
 use once_cell::sync::Lazy;
 use std::ffi::{CStr, CString};

@@ -12,25 +12,18 @@
 //! until it really expires. The cache joins its threads when it is dropped: a client is freed
 //! after at most the one fetch in flight, which its deadline bounds.
 
-use crate::clock::{nanos, Clock};
-use crate::error::{Error, Result};
+use super::slot::{lock, read, write, Read, Shared, Slot, SEEN};
+use crate::clock::{Clock, Deadline};
+use crate::config::MemoryConfig;
+use crate::error::Result;
 use crate::log;
-use crate::retry::Deadline;
 use crate::stats::{Counters, ScopeStats};
-use crate::token::Token;
-use crate::token_copy::TokenCopy;
-use crate::token_source::TokenSource;
-use std::cell::RefCell;
+use crate::token::{Token, TokenSource};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-/// The first wait after a failed background refresh; each further failure doubles it.
-const REFRESH_BACKOFF: Duration = Duration::from_secs(1);
-/// The longest wait between two background refresh attempts.
-const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The front of a client's token pipeline: tokens kept in memory, per scope, in front of the
 /// source that fetches them.
@@ -49,67 +42,15 @@ pub struct TokenCache {
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// What background refreshes need of the cache.
-#[derive(Debug)]
-struct Shared {
-    source: Box<dyn TokenSource>,
-    clock: Arc<dyn Clock>,
-    counters: Arc<Counters>,
-    /// Set when the cache is dropped: no new refresh starts.
-    closed: AtomicBool,
-}
-
-/// Source of generation numbers, unique in the process: a generation names one value of one
-/// slot's `current`.
-static GENERATIONS: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// The last token this thread read, with the generation it had: while the slot still has
-    /// that generation, the token is read from here without touching shared memory.
-    static SEEN: RefCell<(u64, Option<Arc<Token>>)> = const { RefCell::new((0, None)) };
-}
-
-#[derive(Debug, Default)]
-struct Slot {
-    current: RwLock<Option<Arc<Token>>>,
-    /// Changed (under the write lock of `current`) whenever `current` changes.
-    generation: AtomicU64,
-    /// Number of finished fetches; read before waiting, to know whether a fetch ran meanwhile.
-    fetches: AtomicU64,
-    /// Held while fetching (in the foreground or the background); keeps the last fetch's result
-    /// for those who waited on it.
-    fetch: Mutex<Option<Error>>,
-    /// A background refresh is running.
-    refreshing: AtomicBool,
-    /// No background refresh starts before this (monotonic nanoseconds): the backoff after one
-    /// failed.
-    not_before: AtomicU64,
-    /// Background refreshes that failed in a row.
-    failures: AtomicU32,
-    /// `current` again, for readers that copy it out without a lock.
-    copy: TokenCopy,
-}
-
-/// What a read found.
-enum Read<R> {
-    /// Fresh: served.
-    Fresh(R),
-    /// Served, but in its refresh window.
-    Renew(R),
-    Miss,
-}
-
 impl TokenCache {
     pub fn new(
-        default_scope: &str,
+        config: MemoryConfig,
         source: Box<dyn TokenSource>,
         clock: Arc<dyn Clock>,
-        refresh_ahead: bool,
-        refresh_within: Duration,
         counters: Arc<Counters>,
     ) -> Self {
         TokenCache {
-            default: (default_scope.to_string(), Arc::default()),
+            default: (config.default_scope, Arc::default()),
             slots: RwLock::default(),
             shared: Arc::new(Shared {
                 source,
@@ -117,8 +58,8 @@ impl TokenCache {
                 counters,
                 closed: AtomicBool::new(false),
             }),
-            refresh_ahead,
-            refresh_within,
+            refresh_ahead: config.refresh_ahead,
+            refresh_within: config.refresh_within,
             workers: Mutex::default(),
         }
     }
@@ -129,8 +70,8 @@ impl TokenCache {
         let now = self.shared.clock.now();
         let found = self.with_slot(scope, |slot| match slot.read(now, self.refresh_ahead, f) {
             Read::Fresh(r) => Some(r),
-            Read::Renew(r) => {
-                self.renew(scope, slot);
+            Read::Refresh(r) => {
+                self.start_refresh(scope, slot);
                 Some(r)
             }
             Read::Miss => None,
@@ -165,7 +106,7 @@ impl TokenCache {
             let now = self.shared.clock.now();
             if let Some(token) = slot.current(now, self.refresh_ahead) {
                 if !token.is_fresh(now) {
-                    self.renew(scope, slot);
+                    self.start_refresh(scope, slot);
                 }
                 self.shared.counters.memory_read();
                 return Ok(token);
@@ -213,7 +154,7 @@ impl TokenCache {
 
     /// Starts a background refresh of `slot`, unless one runs, the last failed too recently, or
     /// the cache is closing.
-    fn renew(&self, scope: &str, slot: &Arc<Slot>) {
+    fn start_refresh(&self, scope: &str, slot: &Arc<Slot>) {
         let now = self.shared.clock.now();
         if now < slot.not_before.load(Ordering::Acquire)
             || self.shared.closed.load(Ordering::Acquire)
@@ -280,189 +221,11 @@ impl Drop for TokenCache {
     }
 }
 
-impl Slot {
-    /// The current token if it can be served at `now`: fresh, or (refreshing ahead) unexpired.
-    fn current(&self, now: u64, refresh_ahead: bool) -> Option<Arc<Token>> {
-        read(&self.current)
-            .as_ref()
-            .filter(|t| servable(t, now, refresh_ahead))
-            .cloned()
-    }
-
-    /// Fetches in the caller's thread: the token any caller fetched meanwhile, else the one
-    /// `shared.source` gets (or the error of the fetch another caller ran while this one waited).
-    fn fetch_now(&self, scope: &str, shared: &Shared, deadline: Deadline) -> Result<Arc<Token>> {
-        let seen = self.fetches.load(Ordering::Acquire);
-        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
-            return Err(Deadline::passed("waiting for another thread's token fetch"));
-        };
-        if let Some(token) = self.current(shared.clock.now(), false) {
-            return Ok(token);
-        }
-        if self.fetches.load(Ordering::Acquire) != seen {
-            // Someone fetched while we waited: share that result rather than fetch again.
-            if let Some(error) = last_error.as_ref() {
-                return Err(error.clone());
-            }
-            if let Some(token) = read(&self.current).clone() {
-                return Ok(token);
-            }
-        }
-        log::debug(&format!(
-            "no fresh token for scope '{scope}' in memory; fetching"
-        ));
-        let result = shared.source.fetch(scope, deadline).map(Arc::new);
-        self.settle(&result, &mut last_error);
-        result
-    }
-
-    /// Installs the result of a fetch made under the fetch lock (`last_error` is its guard): a
-    /// token becomes the current one, an error is kept for those who waited on the fetch.
-    fn settle(&self, result: &Result<Arc<Token>>, last_error: &mut Option<Error>) {
-        match result {
-            Ok(token) => {
-                self.replace(|_| true, Some(token.clone()));
-                *last_error = None;
-            }
-            Err(error) => *last_error = Some(error.clone()),
-        }
-        self.fetches.fetch_add(1, Ordering::Release);
-    }
-
-    /// The body of a background refresh: one fetch, under the slot's fetch lock so that a caller
-    /// whose token expired meanwhile waits for it instead of starting another.
-    fn refresh(&self, scope: &str, shared: &Shared, deadline: Deadline) {
-        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
-            return;
-        };
-        if shared.closed.load(Ordering::Acquire)
-            || self.current(shared.clock.now(), false).is_some()
-        {
-            return;
-        }
-        log::debug(&format!(
-            "token for scope '{scope}' is in its refresh window; renewing it in the background"
-        ));
-        let result = shared.source.fetch(scope, deadline).map(Arc::new);
-        match &result {
-            Ok(_) => {
-                Counters::add(&shared.counters.background_refreshes, 1);
-                self.failures.store(0, Ordering::Release);
-            }
-            Err(error) => {
-                let failures = self
-                    .failures
-                    .fetch_add(1, Ordering::AcqRel)
-                    .saturating_add(1);
-                let wait = REFRESH_BACKOFF
-                    .saturating_mul(1 << failures.min(16).saturating_sub(1))
-                    .min(MAX_REFRESH_BACKOFF);
-                self.not_before.store(
-                    shared.clock.now().saturating_add(nanos(wait)),
-                    Ordering::Release,
-                );
-                log::warn(&format!(
-                    "background token refresh for scope '{scope}' failed ({}); the current token is still served; next try in {} s",
-                    error.message(),
-                    wait.as_secs()
-                ));
-            }
-        }
-        self.settle(&result, &mut last_error);
-    }
-
-    /// Sets `current` to `token` when `condition` holds for it, and gives the slot a new
-    /// generation, so that no thread's copy of the old token is used again.
-    fn replace(
-        &self,
-        condition: impl FnOnce(Option<&Arc<Token>>) -> bool,
-        token: Option<Arc<Token>>,
-    ) {
-        let mut current = write(&self.current);
-        if condition(current.as_ref()) {
-            self.copy.set(token.as_deref());
-            *current = token;
-            self.generation.store(
-                GENERATIONS.fetch_add(1, Ordering::Relaxed),
-                Ordering::Release,
-            );
-        }
-    }
-
-    fn read<R>(&self, now: u64, refresh_ahead: bool, f: &mut dyn FnMut(&Token) -> R) -> Read<R> {
-        let generation = self.generation.load(Ordering::Acquire);
-        if generation != 0 {
-            let hit = SEEN.with(|seen| {
-                let seen = seen.borrow();
-                match &seen.1 {
-                    Some(token) if seen.0 == generation && token.is_fresh(now) => Some(f(token)),
-                    _ => None,
-                }
-            });
-            if let Some(r) = hit {
-                return Read::Fresh(r);
-            }
-        }
-        let Some((token, generation)) = ({
-            let current = read(&self.current);
-            current
-                .clone()
-                .map(|t| (t, self.generation.load(Ordering::Acquire)))
-        }) else {
-            return Read::Miss;
-        };
-        SEEN.with(|seen| *seen.borrow_mut() = (generation, Some(token.clone())));
-        if token.is_fresh(now) {
-            Read::Fresh(f(&token))
-        } else if servable(&token, now, refresh_ahead) {
-            Read::Renew(f(&token))
-        } else {
-            Read::Miss
-        }
-    }
-}
-
-/// Whether `token` may be handed out at `now`: while fresh, or, refreshing ahead, until it
-/// expires.
-fn servable(token: &Token, now: u64, refresh_ahead: bool) -> bool {
-    token.is_fresh(now) || (refresh_ahead && token.is_unexpired(now))
-}
-
-// A panic while a lock is held leaves data that is still consistent here (a pointer swap or an
-// `Option<Error>`), so a poisoned lock is used as it is.
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|e| e.into_inner())
-}
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|e| e.into_inner())
-}
-fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
-    lock.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Takes `lock`, waiting at most until `deadline` (`None` then). Polled: a waiter is one whose
-/// token is stale, which is rare, and the holder is fetching over the network.
-fn lock_until<T>(lock: &Mutex<T>, deadline: Deadline) -> Option<MutexGuard<'_, T>> {
-    loop {
-        match lock.try_lock() {
-            Ok(guard) => return Some(guard),
-            Err(TryLockError::Poisoned(e)) => return Some(e.into_inner()),
-            Err(TryLockError::WouldBlock) => {
-                let left = deadline.left();
-                if left.is_zero() {
-                    return None;
-                }
-                std::thread::sleep(left.min(Duration::from_millis(1)));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::error::ErrorKind;
+    use crate::error::{Error, ErrorKind};
     use std::sync::atomic::AtomicUsize;
     use std::sync::Barrier;
     use std::time::Instant;
@@ -519,14 +282,12 @@ mod tests {
             source.down.clone(),
             source.hold.clone(),
         );
-        let cache = TokenCache::new(
-            "",
-            Box::new(source),
-            clock.clone(),
+        let config = MemoryConfig {
+            default_scope: String::new(),
             refresh_ahead,
-            Duration::from_secs(60),
-            Default::default(),
-        );
+            refresh_within: Duration::from_secs(60),
+        };
+        let cache = TokenCache::new(config, Box::new(source), clock.clone(), Default::default());
         Setup {
             cache,
             clock,

@@ -1,64 +1,40 @@
 //! Credentials: who the client is and where and how it talks. Built key by key with the same keys
 //! and rules as the credentials file, so a program without a file can say everything a file can.
+//! Its fields are private: each part of the library gets what it needs through a view of
+//! `parts`, made here.
 
-use crate::endpoint;
+use super::keys::{self, DefaultValue, Value, KEYS};
+use super::parts::{
+    ApiConfig, CacheIdentity, ClientAuth, HttpConfig, MemoryConfig, PreIssuedConfig, RetrySettings,
+    SharedCacheConfig, SharedStore, TokenEndpointConfig, TokenParams,
+};
+use super::paths;
+use super::proxy::ProxySetting;
+use super::url;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::{self, DefaultValue, Value, KEYS};
-use crate::retry::RetryPolicy;
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Where the token request carries `grant_type` and `scope`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenParams {
-    /// In the query string, as both vendors document.
-    Query,
-    /// In an `application/x-www-form-urlencoded` body (RFC 6749 §4.4.2).
-    Body,
-}
-
-/// How the client proves who it is to the token endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientAuth {
-    /// `Authorization: Basic base64(id:secret)` with id and secret as given (the vendors' form).
-    Basic,
-    /// The same after form-urlencoding id and secret (RFC 6749 §2.3.1).
-    BasicUrlencoded,
-    /// `client_id` and `client_secret` in the form body.
-    Post,
-}
 
 /// Complete, validated credentials. Immutable; cheap to share between threads behind an `Arc`.
 #[derive(Clone, Debug)]
 pub struct Credentials {
     /// Empty when only an `access_token` was given.
-    pub(crate) client_id: String,
+    client_id: String,
     /// `None` when only an `access_token` was given.
-    pub(crate) client_secret: Option<Secret>,
-    pub(crate) api_key: Option<Secret>,
+    client_secret: Option<Secret>,
+    api_key: Option<Secret>,
     /// A pre-issued token (the `access_token` key).
-    pub(crate) access_token: Option<Secret>,
-    pub(crate) audience: Option<String>,
-    pub(crate) token_url: String,
-    pub(crate) api_endpoint: String,
-    pub(crate) scope: Option<String>,
-    pub(crate) token_params: TokenParams,
-    pub(crate) client_auth: ClientAuth,
-    pub(crate) use_cache: bool,
-    pub(crate) cache_dir: Option<PathBuf>,
-    pub(crate) cache_url: Option<Secret>,
-    pub(crate) ca_file: Option<PathBuf>,
-    /// The `proxy` key: a proxy URL or `none`; when not set, the environment decides.
-    pub(crate) proxy: Option<Secret>,
-    pub(crate) timeout: Duration,
-    pub(crate) refresh_margin: Duration,
-    pub(crate) refresh_ahead: bool,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) max_response_bytes: u64,
-    pub(crate) retry: RetryPolicy,
-    /// The keys as they were set, for [`Credentials::to_builder`] and [`Credentials::value`].
+    access_token: Option<Secret>,
+    audience: Option<String>,
+    token_url: String,
+    api_endpoint: String,
+    scope: Option<String>,
+    token_params: TokenParams,
+    client_auth: ClientAuth,
+    /// The keys as they were set, for [`Credentials::to_builder`] and [`Credentials::value`],
+    /// and for the settings read only by one part (timeouts, cache, proxy).
     source: CredentialsBuilder,
 }
 
@@ -107,12 +83,144 @@ impl Credentials {
     pub fn api_endpoint(&self) -> &str {
         &self.api_endpoint
     }
-    /// The directory of the shared token cache on disk (`cache_dir`, else `~/.lucidtech/cache`).
-    pub(crate) fn cache_dir(&self) -> Option<PathBuf> {
-        self.cache_dir.clone().or_else(|| {
-            crate::credentials_file::default_path()
-                .and_then(|p| p.parent().map(|d| d.join("cache")))
+
+    /// The retry settings of every call.
+    pub fn retry(&self) -> RetrySettings {
+        let count = |name| u32::try_from(self.source.number(name)).unwrap_or(u32::MAX);
+        RetrySettings {
+            max_retries: count("max_retries"),
+            backoff: self.source.duration("retry_backoff_ms"),
+            deadline: self.source.duration("retry_deadline"),
+            max_retry_after: self.source.duration("max_retry_after"),
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        self.source.duration("timeout")
+    }
+
+    fn refresh_margin(&self) -> Duration {
+        self.source.duration("refresh_margin")
+    }
+
+    /// The transport's settings; the proxy variables are read from `env`, once, here.
+    pub fn http(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<HttpConfig> {
+        let proxy = self.source.secret("proxy");
+        let timeout = self.timeout();
+        Ok(HttpConfig {
+            timeout,
+            connect_timeout: self.source.duration("connect_timeout").min(timeout),
+            uses_tls: [&self.token_url, &self.api_endpoint]
+                .iter()
+                .any(|u| u.starts_with("https")),
+            ca_file: self.source.text("ca_file").map(PathBuf::from),
+            proxy: ProxySetting::choose(proxy.as_ref().map(Secret::expose), env)?,
         })
+    }
+
+    /// What the token endpoint needs; `None` without client credentials.
+    pub fn token_endpoint(&self) -> Option<TokenEndpointConfig> {
+        Some(TokenEndpointConfig {
+            token_url: self.token_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone()?,
+            audience: self.audience.clone(),
+            token_params: self.token_params,
+            client_auth: self.client_auth,
+            refresh_margin: self.refresh_margin(),
+            retry: self.retry(),
+        })
+    }
+
+    /// The shared cache the keys ask for: Redis with `cache_url`, else a directory with
+    /// `use_cache`; `None` without client credentials (a pre-issued token is not shared). A
+    /// Redis lock's lease outlives a fetch that takes the whole retry deadline.
+    pub fn shared_cache(&self) -> Result<Option<SharedCacheConfig>> {
+        let Some(secret) = self.client_secret.clone() else {
+            return Ok(None);
+        };
+        let wait = self.retry().deadline;
+        let store = if let Some(url) = self.source.secret("cache_url") {
+            SharedStore::Redis {
+                url,
+                lease: wait.saturating_add(self.timeout()),
+                ca_file: self.source.text("ca_file").map(PathBuf::from),
+            }
+        } else if self.source.flag("use_cache") {
+            SharedStore::Disk {
+                dir: self.cache_dir()?,
+            }
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(SharedCacheConfig {
+            store,
+            identity: CacheIdentity {
+                token_url: self.token_url.clone(),
+                client_id: self.client_id.clone(),
+                secret,
+            },
+            refresh_margin: self.refresh_margin(),
+            lock_wait: wait,
+        }))
+    }
+
+    /// The directory of the shared token cache on disk: `cache_dir`, else `cache` beside the
+    /// default credentials file.
+    fn cache_dir(&self) -> Result<PathBuf> {
+        self.source
+            .text("cache_dir")
+            .map(PathBuf::from)
+            .or_else(paths::default_cache_dir)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    "use_cache is set but there is no cache_dir and no home directory",
+                )
+            })
+    }
+
+    /// The in-memory cache's settings.
+    pub fn memory(&self) -> MemoryConfig {
+        MemoryConfig {
+            default_scope: self.scope.clone().unwrap_or_default(),
+            refresh_ahead: self.source.flag("refresh_ahead"),
+            refresh_within: self.timeout(),
+        }
+    }
+
+    /// The pre-issued token, if one was given.
+    pub fn pre_issued(&self) -> Option<PreIssuedConfig> {
+        Some(PreIssuedConfig {
+            token: self.access_token.clone()?,
+            scope: self.scope.clone().unwrap_or_default(),
+            refresh_margin: self.refresh_margin(),
+        })
+    }
+
+    /// What API calls need.
+    pub fn api(&self) -> ApiConfig {
+        ApiConfig {
+            base: self.api_endpoint.clone(),
+            api_key: self.api_key.clone(),
+            scope: self.scope.clone(),
+            max_response_bytes: self.source.number("max_response_bytes"),
+            retry: self.retry(),
+        }
+    }
+
+    /// Every form of every secret of these credentials that a message must not show.
+    pub fn redactor(&self) -> Redactor {
+        let mut redactor = Redactor::new();
+        if let Some(secret) = &self.client_secret {
+            redactor = redactor
+                .secret(secret.expose())
+                .basic_pair(&self.client_id, secret.expose());
+        }
+        for other in [&self.api_key, &self.access_token].into_iter().flatten() {
+            redactor = redactor.secret(other.expose());
+        }
+        redactor
     }
 }
 
@@ -140,7 +248,7 @@ impl CredentialsBuilder {
         })?;
         let parsed = spec.parse(value).map_err(|why| {
             // A URL with userinfo is not quoted either: it holds a password.
-            let shown = if spec.secret || endpoint::has_userinfo(value) {
+            let shown = if spec.secret || url::has_userinfo(value) {
                 String::new()
             } else {
                 format!(" '{value}'")
@@ -156,93 +264,65 @@ impl CredentialsBuilder {
 
     /// Checks that the required keys are there and that the endpoints may be used.
     pub fn build(&self) -> Result<Credentials> {
-        let get = |name: &str| self.get(name);
-        let text = |name: &str| match get(name) {
-            Some(Value::Text(t)) => Some(t),
-            _ => None,
-        };
-        let secret = |name: &str| match get(name) {
-            Some(Value::Secret(s)) => Some(s),
-            _ => None,
-        };
-        let flag = |name: &str| matches!(get(name), Some(Value::Bool(true)));
-        let duration = |name: &str| match get(name) {
-            Some(Value::Duration(d)) => d,
-            _ => Duration::ZERO,
-        };
-        let number = |name: &str| match get(name) {
-            Some(Value::Number(n)) => n,
-            _ => 0,
-        };
-        let missing = |key: &str| Error::new(ErrorKind::Config, format!("missing key '{key}'"));
-        let access_token = secret("access_token");
-        let (client_id, client_secret) = match (text("client_id"), secret("client_secret")) {
-            (Some(id), Some(secret)) => (id, Some(secret)),
-            (Some(_), None) => return Err(missing("client_secret")),
-            (None, Some(_)) => return Err(missing("client_id")),
-            (None, None) if access_token.is_some() => (String::new(), None),
-            (None, None) => {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    "missing key 'client_id' (with 'client_secret'), or 'access_token'",
-                ))
-            }
-        };
-        let allow_http = flag("allow_http");
-        let token_url = endpoint::token_url(&text("auth_endpoint").unwrap_or_default())?;
+        let (client_id, client_secret) = self.client()?;
+        let token_url = url::token_url(&self.text("auth_endpoint").unwrap_or_default())?;
+        let api_endpoint = url::api_base(&self.text("api_endpoint").unwrap_or_default())?;
+        self.check_transports(&token_url, &api_endpoint)?;
         // The cradl SDK's flow for its Kinde hosts: id, secret, grant_type and audience in the
         // form body. Keys that are set win.
-        let kinde = endpoint::is_kinde_token_url(&token_url);
-        let api_endpoint = endpoint::api_base(&text("api_endpoint").unwrap_or_default())?;
-        endpoint::check_transport(&token_url, allow_http)
-            .map_err(|e| e.context("key 'auth_endpoint'"))?;
-        let cache_url = secret("cache_url");
-        if let Some(url) = &cache_url {
-            check_redis_transport(url.expose(), allow_http)?;
-        }
-        endpoint::check_transport(&api_endpoint, allow_http)
-            .map_err(|e| e.context("key 'api_endpoint'"))?;
+        let kinde = url::is_kinde_token_url(&token_url);
         Ok(Credentials {
             client_id,
             client_secret,
-            api_key: secret("api_key"),
-            access_token,
-            audience: text("audience")
-                .or_else(|| kinde.then(|| endpoint::CRADL_AUDIENCE.to_string())),
+            api_key: self.secret("api_key"),
+            access_token: self.secret("access_token"),
+            audience: self
+                .text("audience")
+                .or_else(|| kinde.then(|| url::CRADL_AUDIENCE.to_string())),
             token_url,
             api_endpoint,
-            scope: text("scope"),
-            token_params: match text("token_params").as_deref() {
+            scope: self.text("scope"),
+            token_params: match self.text("token_params").as_deref() {
                 Some("body") => TokenParams::Body,
                 Some(_) => TokenParams::Query,
                 None if kinde => TokenParams::Body,
                 None => TokenParams::Query,
             },
-            client_auth: match text("client_auth").as_deref() {
+            client_auth: match self.text("client_auth").as_deref() {
                 Some("basic_urlencoded") => ClientAuth::BasicUrlencoded,
                 Some("post") => ClientAuth::Post,
                 Some(_) => ClientAuth::Basic,
                 None if kinde => ClientAuth::Post,
                 None => ClientAuth::Basic,
             },
-            use_cache: flag("use_cache"),
-            cache_dir: text("cache_dir").map(PathBuf::from),
-            cache_url,
-            ca_file: text("ca_file").map(PathBuf::from),
-            proxy: secret("proxy"),
-            timeout: duration("timeout"),
-            refresh_margin: duration("refresh_margin"),
-            refresh_ahead: flag("refresh_ahead"),
-            connect_timeout: duration("connect_timeout"),
-            max_response_bytes: number("max_response_bytes"),
-            retry: RetryPolicy {
-                max_retries: u32::try_from(number("max_retries")).unwrap_or(u32::MAX),
-                backoff: duration("retry_backoff_ms"),
-                deadline: duration("retry_deadline"),
-                max_retry_after: duration("max_retry_after"),
-            },
             source: self.clone(),
         })
+    }
+
+    /// The client id and secret: both, or neither when an `access_token` stands in for them.
+    fn client(&self) -> Result<(String, Option<Secret>)> {
+        let missing = |key: &str| Error::new(ErrorKind::Config, format!("missing key '{key}'"));
+        match (self.text("client_id"), self.secret("client_secret")) {
+            (Some(id), Some(secret)) => Ok((id, Some(secret))),
+            (Some(_), None) => Err(missing("client_secret")),
+            (None, Some(_)) => Err(missing("client_id")),
+            (None, None) if self.secret("access_token").is_some() => Ok((String::new(), None)),
+            (None, None) => Err(Error::new(
+                ErrorKind::Config,
+                "missing key 'client_id' (with 'client_secret'), or 'access_token'",
+            )),
+        }
+    }
+
+    /// Plain `http://` and `redis://` only to loopback, unless `allow_http` is set.
+    fn check_transports(&self, token_url: &str, api_endpoint: &str) -> Result<()> {
+        let allow_http = self.flag("allow_http");
+        url::check_transport(token_url, allow_http)
+            .map_err(|e| e.context("key 'auth_endpoint'"))?;
+        if let Some(cache_url) = self.secret("cache_url") {
+            check_redis_transport(cache_url.expose(), allow_http)?;
+        }
+        url::check_transport(api_endpoint, allow_http).map_err(|e| e.context("key 'api_endpoint'"))
     }
 
     /// The value of key `name`: as set, else its default value from the table.
@@ -254,6 +334,38 @@ impl CredentialsBuilder {
         match spec.default {
             DefaultValue::Value(default) => spec.parse(default).ok(),
             _ => None,
+        }
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        match self.get(name) {
+            Some(Value::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn secret(&self, name: &str) -> Option<Secret> {
+        match self.get(name) {
+            Some(Value::Secret(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Value::Bool(true)))
+    }
+
+    fn duration(&self, name: &str) -> Duration {
+        match self.get(name) {
+            Some(Value::Duration(d)) => d,
+            _ => Duration::ZERO,
+        }
+    }
+
+    fn number(&self, name: &str) -> u64 {
+        match self.get(name) {
+            Some(Value::Number(n)) => n,
+            _ => 0,
         }
     }
 }
@@ -270,7 +382,7 @@ fn check_redis_transport(url: &str, allow_http: bool) -> Result<()> {
             "key 'cache_url': not a valid URL",
         )
     })?;
-    if uri.host().is_some_and(endpoint::is_loopback_host) {
+    if uri.host().is_some_and(url::is_loopback_host) {
         Ok(())
     } else {
         Err(Error::new(
@@ -308,11 +420,11 @@ mod tests {
         assert_eq!(c.api_endpoint(), "https://api.lucidtech.ai/v1");
         assert_eq!(c.token_params, TokenParams::Query);
         assert_eq!(c.client_auth, ClientAuth::Basic);
-        assert_eq!(c.timeout, Duration::from_secs(30));
-        assert_eq!(c.refresh_margin, Duration::from_secs(300));
-        assert_eq!(c.max_response_bytes, 64 * 1024 * 1024);
-        assert_eq!(c.retry, RetryPolicy::default());
-        assert!(!c.use_cache && c.api_key.is_none());
+        assert_eq!(c.timeout(), Duration::from_secs(30));
+        assert_eq!(c.refresh_margin(), Duration::from_secs(300));
+        assert_eq!(c.api().max_response_bytes, 64 * 1024 * 1024);
+        assert_eq!(c.retry(), RetrySettings::default());
+        assert!(c.shared_cache().unwrap().is_none() && c.api_key.is_none());
         assert_eq!(
             c.value("timeout"),
             None,
