@@ -1,5 +1,6 @@
 # lucidauth: build the library and examples, run the demo, run every test.
-#   make         library (target/release) and build/lucid
+#   make         library (target/release), build/lucid, and build/lucid-curl when the libcurl
+#                headers are installed (examples/curl: Debian's libcurl4-openssl-dev)
 #   make demo    build, then run build/lucid against the bundled local server
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
@@ -15,9 +16,12 @@ CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
 RELEASE_DIR := $(CURDIR)/target/release
 BUILD   := build
 
-.PHONY: all lib demo test check header clean
+.PHONY: all lib demo test check header clean curl-skipped
 
-all: lib $(BUILD)/lucid
+# The libcurl example is built when curl/curl.h is there (checked once per make run).
+HAVE_CURL := $(shell printf '\#include <curl/curl.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+
+all: lib $(BUILD)/lucid $(if $(HAVE_CURL),$(BUILD)/lucid-curl,curl-skipped)
 
 lib:
 	$(CARGO) build --release --workspace
@@ -25,6 +29,13 @@ lib:
 $(BUILD)/lucid: examples/c/lucid.c include/lucidauth.h lib
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -Iinclude -o $@ examples/c/lucid.c -L$(RELEASE_DIR) -llucidauth -Wl,-rpath,$(RELEASE_DIR)
+
+$(BUILD)/lucid-curl: examples/curl/curl_requests.c include/lucidauth.h lib
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -Iinclude -o $@ examples/curl/curl_requests.c -L$(RELEASE_DIR) -llucidauth -lcurl -Wl,-rpath,$(RELEASE_DIR)
+
+curl-skipped:
+	@echo "make: build/lucid-curl skipped: curl/curl.h not found (apt-get install libcurl4-openssl-dev)"
 
 demo: all
 	sh scripts/demo.sh

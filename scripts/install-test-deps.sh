@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs, from Debian's packages, what `make test` needs beyond Rust and a C compiler: Go and
 # Mono for the bindings' tests (with System.Net.Http, NUnit and nunit-console for the C# tests,
-# NuGet and python3 for the NuGet package test), valgrind for the memory checks, cmake and
+# NuGet and python3 for the NuGet package test), the libcurl headers for the libcurl example, valgrind for the memory checks, cmake and
 # pkg-config for the install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
 # package also starts a system service; the tests start instances of their own on free ports),
 # dpkg-dev and lintian for the Debian package test. Does nothing for what is already there; needs
@@ -25,6 +25,7 @@ need redis-server redis-server
 need tinyproxy tinyproxy
 need g++ g++
 need curl curl
+need curl-config libcurl4-openssl-dev
 need dpkg-shlibdeps dpkg-dev
 need lintian lintian
 [ -n "$missing" ] || exit 0
