@@ -6,7 +6,7 @@
 #   out its bin/ as a project build does (LucidAuth.dll beside the program, and the package's
 #   runtimes/linux-x64/native/liblucidauth.so beside it, which is where Mono looks first); run it
 #   against the bundled local server without LD_LIBRARY_PATH and check that it got a token, an
-#   answer 200, and loaded the package's native library; then without the native library beside
+#   answer 200 from Send and one through an HttpClient with AuthorizationHandler, and loaded the package's native library; then without the native library beside
 #   it, it must fail with DllNotFoundException.
 # Prints `skipped: ...` and exits 0 when mcs, mono, nuget or python3 is missing
 # (scripts/install-test-deps.sh installs them); otherwise exits non-zero on the first failure.
@@ -124,7 +124,7 @@ for f in lib/netstandard2.0/LucidAuth.dll runtimes/linux-x64/native/liblucidauth
 done
 ok "nuget install LucidAuth $version from build/nuget: $(sed -n 's/^Successfully installed //p' "$tmp/install.log")"
 
-mcs -nologo -warnaserror -out:"$app/bin/App.exe" -r:"$installed/lib/netstandard2.0/LucidAuth.dll" \
+mcs -nologo -warnaserror -out:"$app/bin/App.exe" -r:"$installed/lib/netstandard2.0/LucidAuth.dll" -r:System.Net.Http.dll \
     tests/nuget/Program.cs >"$tmp/mcs.log" 2>&1 || { cat "$tmp/mcs.log" >&2; fail "mcs tests/nuget/Program.cs"; }
 # What a project build puts into bin/: the referenced assembly beside the program, and (as .NET's
 # `dotnet publish -r linux-x64` does) the native library of runtimes/linux-x64/native/ too.
@@ -154,9 +154,10 @@ expect_line() {
 expect_line "version: $version"
 expect_line "assembly: $core.0"
 expect_line "GET /documents: 200"
+expect_line "HttpClient GET /documents: 200"
 expect_line "native: $app/bin/liblucidauth.so"
 grep -q '^token: [1-9][0-9]* bytes$' "$tmp/app.out" || { cat "$tmp/app.out" >&2; fail "App.exe got no token"; }
-ok "App.exe (no LD_LIBRARY_PATH): version $version, a token, GET /documents 200, loaded bin/liblucidauth.so"
+ok "App.exe (no LD_LIBRARY_PATH): version $version, a token, GET /documents 200 (Send and HttpClient with AuthorizationHandler), loaded bin/liblucidauth.so"
 
 # Without the native library beside it the program cannot run: it was that copy that was found.
 rm "$app/bin/liblucidauth.so"

@@ -4,13 +4,14 @@
 //
 //   mono App.exe CREDENTIALS_FILE
 //
-// Prints `version: X.Y.Z`, `assembly: X.Y.Z.0`, `token: N bytes`, `GET /documents: 200` and
-// `native: PATH` (the liblucidauth mapped into the process, from /proc/self/maps). Exit status
+// Prints `version: X.Y.Z`, `assembly: X.Y.Z.0`, `token: N bytes`, `GET /documents: 200`,
+// `HttpClient GET /documents: 200` (through AuthorizationHandler) and `native: PATH` (the liblucidauth mapped into the process, from /proc/self/maps). Exit status
 // 0 on success, 1 on a failure.
 
 using System;
 using System.IO;
 using System.Linq;
+using System.Net.Http;
 using LucidAuth;
 
 internal static class App
@@ -31,6 +32,11 @@ internal static class App
             {
                 Console.WriteLine("token: " + client.Token().Length + " bytes");
                 Console.WriteLine("GET /documents: " + client.Send("GET", "/documents").Status);
+                string api = File.ReadAllLines(args[0]).Select(l => l.Split(new[] { '=' }, 2))
+                    .Where(kv => kv.Length == 2 && kv[0].Trim() == "api_endpoint").Select(kv => kv[1].Trim()).First();
+                using (var http = new HttpClient(new AuthorizationHandler(client)))
+                using (HttpResponseMessage answer = http.GetAsync(api + "/documents").GetAwaiter().GetResult())
+                    Console.WriteLine("HttpClient GET /documents: " + (int)answer.StatusCode);
             }
             string native = File.ReadAllLines("/proc/self/maps")
                 .Select(line => line.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries).LastOrDefault())

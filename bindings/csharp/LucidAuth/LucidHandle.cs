@@ -63,4 +63,10 @@ namespace LucidAuth
         public ErrorHandle() { }
         protected override bool ReleaseHandle() { Native.lucid_error_free(handle); return true; }
     }
+
+    internal sealed class HeadersHandle : LucidHandle
+    {
+        public HeadersHandle() { }
+        protected override bool ReleaseHandle() { Native.lucid_headers_free(handle); return true; }
+    }
 }

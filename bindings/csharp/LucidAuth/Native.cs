@@ -47,6 +47,21 @@ namespace LucidAuth
             IntPtr[] headers, UIntPtr headerCount, byte[] body, UIntPtr bodyLength, out IntPtr response, out IntPtr err);
 
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int lucid_client_authorize(ClientHandle client, byte[] method, byte[] url,
+            out IntPtr headers, out IntPtr err);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int lucid_client_unauthorized(ClientHandle client, HeadersHandle sent,
+            byte[] wwwAuthenticate, byte[] dpopNonce, out IntPtr err);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UIntPtr lucid_headers_count(HeadersHandle headers);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_headers_name(HeadersHandle headers, UIntPtr index);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr lucid_headers_value(HeadersHandle headers, UIntPtr index);
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void lucid_headers_free(IntPtr headers);
+
+        [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern int lucid_credentials_new(byte[] clientId, byte[] clientSecret, out IntPtr credentials, out IntPtr err);
         [DllImport("lucidauth", CallingConvention = CallingConvention.Cdecl)]
         internal static extern int lucid_credentials_from_file(byte[] path, byte[] profile, out IntPtr credentials, out IntPtr err);
