@@ -1,11 +1,13 @@
 # lucidauth: build the library and examples, run the demo, run every test.
-#   make         library (target/release) and build/lucid
+#   make         library (target/release), build/lucid, and build/lucid-curl when the libcurl
+#                headers are installed (examples/curl: Debian's libcurl4-openssl-dev)
 #   make demo    build, then run build/lucid against the bundled local server (TLS=1: over HTTPS)
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
 #   make header  regenerate include/lucidauth.h and README's key table after changing them
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
-#   make deb     Debian packages liblucidauth0 and liblucidauth-dev in build/deb, see mk/deb.mk
+#   make deb     Debian packages liblucidauth0, liblucidauth-dev and lucidauth-tools in build/deb, see mk/deb.mk
+#   make nuget   the NuGet package build/nuget/LucidAuth.<version>.nupkg, see mk/nuget.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
 #   make soak    a fleet of processes and hostile peers against the local server, see mk/soak.mk
 
@@ -15,9 +17,12 @@ CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
 RELEASE_DIR := $(CURDIR)/target/release
 BUILD   := build
 
-.PHONY: all lib demo test check header clean
+.PHONY: all lib demo test check header clean curl-skipped
 
-all: lib $(BUILD)/lucid
+# The libcurl example is built when curl/curl.h is there (checked once per make run).
+HAVE_CURL := $(shell printf '\#include <curl/curl.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+
+all: lib $(BUILD)/lucid $(if $(HAVE_CURL),$(BUILD)/lucid-curl,curl-skipped)
 
 lib:
 	$(CARGO) build --release --workspace
@@ -28,6 +33,12 @@ $(BUILD)/lucid: examples/c/lucid.c include/lucidauth.h lib
 
 # TLS=1 runs the demo over HTTPS, with the server's own CA as ca_file.
 TLS ?=
+$(BUILD)/lucid-curl: examples/curl/curl_requests.c include/lucidauth.h lib
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -Iinclude -o $@ examples/curl/curl_requests.c -L$(RELEASE_DIR) -llucidauth -lcurl -Wl,-rpath,$(RELEASE_DIR)
+
+curl-skipped:
+	@echo "make: build/lucid-curl skipped: curl/curl.h not found (apt-get install libcurl4-openssl-dev)"
 
 demo: all
 	TLS="$(TLS)" sh scripts/demo.sh
@@ -41,6 +52,7 @@ test: lib
 	sh bindings/csharp/run_tests.sh
 	sh scripts/test_install.sh
 	sh scripts/test_deb.sh
+	sh scripts/test_nuget.sh
 
 check:
 	sh scripts/install-test-deps.sh
@@ -55,5 +67,6 @@ clean:
 
 include mk/install.mk
 include mk/deb.mk
+include mk/nuget.mk
 include mk/bench.mk
 include mk/soak.mk

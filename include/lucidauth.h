@@ -120,6 +120,11 @@ typedef struct LucidCredentialsBuilder LucidCredentialsBuilder;
 // it is freed. No message ever holds a secret or a token.
 typedef struct LucidError LucidError;
 
+// The headers one API request needs, from `lucid_client_authorize`, freed with
+// `lucid_headers_free`. Immutable: may be read from any thread. The names and values it returns
+// are borrowed from it; the values are secrets, wiped when it is freed.
+typedef struct LucidHeaders LucidHeaders;
+
 // An API response. Made by `lucid_client_request`, freed with `lucid_response_free`.
 // Immutable: may be read from any thread. Everything it returns is borrowed from it and stays
 // valid until it is freed.
@@ -139,6 +144,49 @@ typedef void (*LucidLogCallback)(void *user_data,
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// The headers an API request `method url` needs, for a request your own HTTP client sends:
+// `x-api-key` (when the credentials have an api key), `Authorization: Bearer <token>`, and any
+// header a later version adds (read them with `lucid_headers_count`, `_name`, `_value`; do not
+// assume two). `url` must be on the credentials' API origin (`api_endpoint`'s scheme, host and
+// port; a path is joined to `api_endpoint`): any other origin is refused with
+// `LUCID_STATUS_INSECURE_URL`, and no token is fetched or handed out. The token is read as
+// `lucid_client_access_token(client, NULL, ...)` reads it. On success writes a new list to
+// `*out` (free with `lucid_headers_free`; keep it until the answer is in, for
+// `lucid_client_unauthorized`).
+LucidStatus lucid_client_authorize(const LucidClient *client,
+                                   const char *method,
+                                   const char *url,
+                                   LucidHeaders **out,
+                                   LucidError **err);
+
+// The number of headers in `headers`; 0 when it is NULL.
+size_t lucid_headers_count(const LucidHeaders *headers);
+
+// The name of header `index` of `headers` (for example `"Authorization"`); NULL past the last
+// or when `headers` is NULL. Borrowed: valid until `lucid_headers_free(headers)`.
+const char *lucid_headers_name(const LucidHeaders *headers,
+                               size_t index);
+
+// The value of header `index` of `headers` (for example `"Bearer eyJ..."`); NULL past the last
+// or when `headers` is NULL. Borrowed: valid until `lucid_headers_free(headers)`, which wipes it.
+// A secret: do not log it.
+const char *lucid_headers_value(const LucidHeaders *headers,
+                                size_t index);
+
+// Frees a header list (its values are wiped). NULL is accepted.
+void lucid_headers_free(LucidHeaders *headers);
+
+// Tells `client` that the request sent with `sent` (from `lucid_client_authorize` on the same
+// client) was answered 401, with the answer's `WWW-Authenticate` and `DPoP-Nonce` headers (each
+// NULL when absent): the token that was sent is dropped if it is still the current one (so
+// concurrent 401s make one new fetch), and the next `lucid_client_authorize` fetches a new one.
+// Send the request again with new headers at most once. `sent` stays the caller's.
+LucidStatus lucid_client_unauthorized(const LucidClient *client,
+                                      const LucidHeaders *sent,
+                                      const char *www_authenticate,
+                                      const char *dpop_nonce,
+                                      LucidError **err);
 
 // A client for `credentials` (copied: they may be freed right after).
 // On success writes a new object to `*out` (free with `lucid_client_free`).

@@ -6,17 +6,20 @@
 # Builds, in build/deb/ (removing the .deb files of earlier runs):
 #   liblucidauth0_<version>_<arch>.deb      the shared library (SONAME liblucidauth.so.0), for
 #                                           programs linked against it
-#   liblucidauth-dev_<version>_<arch>.deb   the header, the liblucidauth.so link, the static
-#                                           library, lucidauth.pc and the CMake package
+#   liblucidauth-dev_<version>_<arch>.deb   the headers (lucidauth.h, lucidauth.hpp), the
+#                                           liblucidauth.so link, the static library,
+#                                           lucidauth.pc and the CMake package
+#   lucidauth-tools_<version>_<arch>.deb    the tool usr/bin/lucid and its manual page
+#                                           usr/share/man/man1/lucid.1.gz
 # by staging `make install DESTDIR=build/deb/stage PREFIX=/usr LIBDIR=/usr/lib/<multiarch>`,
-# splitting the tree in two and calling `dpkg-deb --root-owner-group --build` (no root, no
+# splitting the tree in three and calling `dpkg-deb --root-owner-group --build` (no root, no
 # debhelper): scripts/build_deb.sh does that, with the metadata of packaging/debian/.
 # The package name follows the major version (liblucidauth0 for all 0.x releases, as the
 # SONAME); <version> is Cargo.toml's with a pre-release's '-' made '~' (so that 1.0.0-rc.1 sorts
 # before 1.0.0), then -DEB_REVISION. Needs dpkg-deb, strip and gzip; dpkg-dev for
 # dpkg-architecture and dpkg-shlibdeps (without it: `$(CC) -print-multiarch`, and a libc6 and
 # libgcc-s1 dependency read from the library's own symbol versions). `lintian build/deb/*.deb`
-# checks the result; scripts/test_deb.sh (make test) does that and installs both into a
+# checks the result; scripts/test_deb.sh (make test) does that and unpacks all three into a
 # throwaway root.
 
 DEB_REVISION   ?= 1

@@ -1,6 +1,7 @@
 # make install, make uninstall. Included at the end of the Makefile.
 #
-#   make install   [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include] [DESTDIR=]
+#   make install   [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
+#                  [BINDIR=$(PREFIX)/bin] [MANDIR=$(PREFIX)/share/man] [DESTDIR=]
 #   make uninstall (with the same variables)
 #   make install-build   only build what install copies (then e.g. `sudo make install` runs no cargo)
 #
@@ -11,20 +12,30 @@
 #   $(LIBDIR)/liblucidauth.so                -> liblucidauth.so.X.Y.Z (what -llucidauth finds)
 #   $(LIBDIR)/liblucidauth.a                 the static library
 #   $(INCLUDEDIR)/lucidauth.h
+#   $(INCLUDEDIR)/lucidauth.hpp              the C++ wrapper (bindings/cpp), beside the header it includes
+#   $(BINDIR)/lucid                          the command-line tool (examples/c/lucid.c), linked against
+#                                            the SONAME with a RUNPATH relative to itself ($ORIGIN/..)
+#   $(MANDIR)/man1/lucid.1                   its manual page (packaging/man/lucid.1)
 #   $(LIBDIR)/pkgconfig/lucidauth.pc         Libs.private: the system libraries rustc reports
 #   $(LIBDIR)/cmake/lucidauth/lucidauthConfig.cmake, lucidauthConfigVersion.cmake
 #                                            lucidauth::lucidauth, lucidauth::lucidauth_static
 # `uninstall` removes exactly these, and the directory $(LIBDIR)/cmake/lucidauth when that leaves
-# it empty. X.Y.Z is the version in Cargo.toml; nothing here repeats it.
+# it empty. X.Y.Z is the version in Cargo.toml; nothing here repeats it. The tool is compiled by
+# install itself, straight into $(BINDIR), because its RUNPATH depends on BINDIR and LIBDIR (and
+# so that `sudo make install` leaves nothing root-owned in the build tree).
 
 PREFIX     ?= /usr/local
 INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR    ?=
 LIBDIR     ?= $(PREFIX)/lib
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
 lucid_libdir := $(LIBDIR)
 lucid_includedir    = $(INCLUDEDIR)
 lucid_cmakedir      = $(lucid_libdir)/cmake/lucidauth
 lucid_pkgconfigdir  = $(lucid_libdir)/pkgconfig
+lucid_bindir        = $(BINDIR)
+lucid_man1dir       = $(MANDIR)/man1
 
 # The version of the [package] in Cargo.toml, and its parts (a pre-release or build suffix does
 # not go into the file names).
@@ -53,6 +64,14 @@ lucid_pc_includedir = $(if $(call lucid_under_prefix,$(lucid_includedir)),$${pre
 lucid_empty :=
 lucid_space := $(lucid_empty) $(lucid_empty)
 lucid_libdir_up = $(subst $(lucid_space),,$(foreach d,$(subst /, ,$(patsubst $(PREFIX)/%,%,$(lucid_libdir))),../))
+# The tool finds the library from its own directory: $ORIGIN/../lib for the usual layout, any
+# BINDIR and LIBDIR under PREFIX alike (lintian accepts an $ORIGIN RUNPATH); else LIBDIR itself.
+lucid_bindir_up = $(subst $(lucid_space),,$(foreach d,$(subst /, ,$(patsubst $(PREFIX)/%,%,$(lucid_bindir))),../))
+lucid_tool_runpath = $(if $(and $(call lucid_under_prefix,$(lucid_bindir)),$(call lucid_under_prefix,$(lucid_libdir))),$$ORIGIN/$(lucid_bindir_up)$(patsubst $(PREFIX)/%,%,$(lucid_libdir)),$(lucid_libdir))
+# The tool is built as Debian builds its packages' programs (dpkg-buildflags' hardening).
+LUCID_TOOL_CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -fPIE
+LUCID_TOOL_LDFLAGS ?= -pie -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
 lucid_cmake_includedir = $(if $(and $(call lucid_under_prefix,$(lucid_libdir)),$(call lucid_under_prefix,$(lucid_includedir))),$${_lucidauth_libdir}/$(lucid_libdir_up)$(patsubst $(PREFIX)/%,%,$(lucid_includedir)),$(lucid_includedir))
 
 lucid_installed_files = \
@@ -61,6 +80,9 @@ lucid_installed_files = \
 	$(lucid_libdir)/liblucidauth.so \
 	$(lucid_libdir)/liblucidauth.a \
 	$(lucid_includedir)/lucidauth.h \
+	$(lucid_includedir)/lucidauth.hpp \
+	$(lucid_bindir)/lucid \
+	$(lucid_man1dir)/lucid.1 \
 	$(lucid_pkgconfigdir)/lucidauth.pc \
 	$(lucid_cmakedir)/lucidauthConfig.cmake \
 	$(lucid_cmakedir)/lucidauthConfigVersion.cmake
@@ -99,12 +121,18 @@ $(lucid_native_libs): $(lucid_sources) $(lucid_release)/liblucidauth.so
 # build tree by `sudo make install`).
 install: lucid-install-check $(lucid_native_libs)
 	install -d $(DESTDIR)$(lucid_libdir) $(DESTDIR)$(lucid_includedir) \
-	    $(DESTDIR)$(lucid_pkgconfigdir) $(DESTDIR)$(lucid_cmakedir)
+	    $(DESTDIR)$(lucid_pkgconfigdir) $(DESTDIR)$(lucid_cmakedir) \
+	    $(DESTDIR)$(lucid_bindir) $(DESTDIR)$(lucid_man1dir)
 	install -m 0755 $(lucid_release)/liblucidauth.so $(DESTDIR)$(lucid_libdir)/$(lucid_realname)
 	ln -sf $(lucid_realname) $(DESTDIR)$(lucid_libdir)/$(lucid_soname)
 	ln -sf $(lucid_realname) $(DESTDIR)$(lucid_libdir)/liblucidauth.so
 	install -m 0644 $(lucid_stage)/liblucidauth.a $(DESTDIR)$(lucid_libdir)/liblucidauth.a
 	install -m 0644 include/lucidauth.h $(DESTDIR)$(lucid_includedir)/lucidauth.h
+	install -m 0644 bindings/cpp/lucidauth.hpp $(DESTDIR)$(lucid_includedir)/lucidauth.hpp
+	$(CC) $(LUCID_TOOL_CFLAGS) -Iinclude -o $(DESTDIR)$(lucid_bindir)/lucid examples/c/lucid.c \
+	    $(LUCID_TOOL_LDFLAGS) -L$(lucid_release) -llucidauth -Wl,--enable-new-dtags,-rpath,'$(lucid_tool_runpath)'
+	chmod 0755 $(DESTDIR)$(lucid_bindir)/lucid
+	install -m 0644 packaging/man/lucid.1 $(DESTDIR)$(lucid_man1dir)/lucid.1
 	@libs=$$(cat $(lucid_native_libs)); \
 	cmake_libs=$$(echo "$$libs" | sed 's/  */;/g'); \
 	elf_class=$$(od -An -t u1 -j 4 -N 1 $(lucid_release)/liblucidauth.so | tr -d ' '); \

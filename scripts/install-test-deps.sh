@@ -1,16 +1,23 @@
 #!/bin/sh
 # Installs, from Debian's packages, what `make test` needs beyond Rust and a C compiler: Go and
-# Mono for the bindings' tests, valgrind for the memory checks, cmake and pkg-config for the
-# install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
+# Mono for the bindings' tests (with System.Net.Http, NUnit and nunit-console for the C# tests,
+# NuGet and python3 for the NuGet package test), the libcurl headers for the libcurl example, valgrind for the memory checks, cmake and
+# pkg-config for the install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
 # package also starts a system service; the tests start instances of their own on free ports),
 # dpkg-dev and lintian for the Debian package test. Does nothing for what is already there; needs
 # root (or sudo) only when something is missing.
 set -eu
 missing=
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need_file() { [ -e "$1" ] || missing="$missing $2"; }
 need go golang-go
 need mcs mono-mcs
 need mono mono-runtime
+need_file /usr/lib/mono/4.5/System.Net.Http.dll libmono-system-net-http4.0-cil
+need_file /usr/lib/pkgconfig/nunit.pc libnunit-cil-dev
+need nunit-console nunit-console
+need nuget nuget
+need python3 python3
 need valgrind valgrind
 need cmake cmake
 need pkg-config pkg-config
@@ -18,6 +25,7 @@ need redis-server redis-server
 need tinyproxy tinyproxy
 need g++ g++
 need curl curl
+need curl-config libcurl4-openssl-dev
 need dpkg-shlibdeps dpkg-dev
 need lintian lintian
 [ -n "$missing" ] || exit 0

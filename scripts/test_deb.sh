@@ -1,10 +1,12 @@
 #!/bin/sh
 # The Debian package test, run by `make test` from the repository root:
-#   make deb; check both packages' fields, control files and contents; run lintian on them and
-#   fail on any error (E:); unpack both with `dpkg -x` into a throwaway root; build the C example
-#   (examples/c/lucid.c) against that root with pkg-config, run it with the library from that root
-#   against the bundled local server, and check that the header, the library at link time and the
-#   library at run time all came from the root. Nothing is installed on the machine itself.
+#   make deb; check the three packages' fields, control files and contents; run lintian on them
+#   and fail on any error (E:) or warning (W:); unpack all three with `dpkg -x` into a throwaway
+#   root; build the C example (examples/c/lucid.c) against that root with pkg-config, run it with
+#   the library from that root against the bundled local server, and check that the header, the
+#   library at link time and the library at run time all came from the root; run the packaged
+#   usr/bin/lucid from the root (its $ORIGIN RUNPATH finds the root's library) and render its
+#   manual page. Nothing is installed on the machine itself.
 # Prints `skipped: ...` and exits 0 when dpkg-deb or lintian is missing (scripts/install-test-deps.sh
 # installs them); otherwise exits non-zero on the first failure. Everything happens under one
 # temporary directory, removed at the end, with the local server stopped, however the script ends.
@@ -68,7 +70,8 @@ realname=liblucidauth.so.$core
 soname=liblucidauth.so.$major
 runtime=liblucidauth$major
 dev=liblucidauth-dev
-say "version $version (Cargo.toml): packages $runtime and $dev $debversion for $arch"
+tools=lucidauth-tools
+say "version $version (Cargo.toml): packages $runtime, $dev and $tools $debversion for $arch"
 
 # --- make deb ---------------------------------------------------------------------------------------
 # The submake gets only the variables given here, not those of an outer `make test VAR=...`.
@@ -84,14 +87,16 @@ start=$(date +%s)
 ok "make deb in $(($(date +%s) - start)) s"
 rt_deb=$deb_dir/${runtime}_${debversion}_$arch.deb
 dev_deb=$deb_dir/${dev}_${debversion}_$arch.deb
-[ -f "$rt_deb" ] || fail "$rt_deb was not built: $(ls "$deb_dir" | tr '\n' ' ')"
-[ -f "$dev_deb" ] || fail "$dev_deb was not built: $(ls "$deb_dir" | tr '\n' ' ')"
+tools_deb=$deb_dir/${tools}_${debversion}_$arch.deb
+for deb in "$rt_deb" "$dev_deb" "$tools_deb"; do
+    [ -f "$deb" ] || fail "$deb was not built: $(ls "$deb_dir" | tr '\n' ' ')"
+done
 others=
 for f in "$deb_dir"/*; do
-    [ "$f" = "$rt_deb" ] || [ "$f" = "$dev_deb" ] || others="$others $(basename "$f")"
+    [ "$f" = "$rt_deb" ] || [ "$f" = "$dev_deb" ] || [ "$f" = "$tools_deb" ] || others="$others $(basename "$f")"
 done
-[ -z "$others" ] || fail "$deb_dir holds more than the two packages: $others"
-ok "built $rt_deb and $dev_deb, nothing else in $deb_dir"
+[ -z "$others" ] || fail "$deb_dir holds more than the three packages: $others"
+ok "built $rt_deb, $dev_deb and $tools_deb, nothing else in $deb_dir"
 
 # --- fields --------------------------------------------------------------------------------------------
 field() { dpkg-deb -f "$1" "$2"; }
@@ -100,10 +105,9 @@ expect_field() {
     got=$(field "$1" "$2")
     [ "$got" = "$3" ] || fail "$(basename "$1"): $2 is '$got', expected '$3'"
 }
-for deb in "$rt_deb" "$dev_deb"; do
+for deb in "$rt_deb" "$dev_deb" "$tools_deb"; do
     expect_field "$deb" Version "$debversion"
     expect_field "$deb" Architecture "$arch"
-    expect_field "$deb" Multi-Arch same
     expect_field "$deb" Source lucidauth
     expect_field "$deb" Priority optional
     # Neither package stands in for another: no virtual package to provide.
@@ -111,19 +115,30 @@ for deb in "$rt_deb" "$dev_deb"; do
     [ -n "$(field "$deb" Maintainer)" ] || fail "$(basename "$deb") has no Maintainer"
     [ -n "$(field "$deb" Installed-Size)" ] || fail "$(basename "$deb") has no Installed-Size"
 done
+# The libraries install side by side for several architectures; the tool is one program for all.
+expect_field "$rt_deb" Multi-Arch same
+expect_field "$dev_deb" Multi-Arch same
+expect_field "$tools_deb" Multi-Arch foreign
 expect_field "$rt_deb" Package "$runtime"
 expect_field "$rt_deb" Section libs
 expect_field "$dev_deb" Package "$dev"
 expect_field "$dev_deb" Section libdevel
 expect_field "$dev_deb" Depends "$runtime (= $debversion)"
+expect_field "$tools_deb" Package "$tools"
+expect_field "$tools_deb" Section utils
 # The runtime package's Depends: what dpkg-shlibdeps finds for the library's NEEDED entries.
 rt_depends=$(field "$rt_deb" Depends)
 case "$rt_depends" in *"libc6 (>= 2."*) ;; *) fail "$runtime Depends is '$rt_depends': no libc6 (>= 2.x)" ;; esac
+# The tool's: glibc, and the runtime package as its shlibs file says (any later 0.x will do).
+tools_depends=$(field "$tools_deb" Depends)
+case "$tools_depends" in *"libc6 (>= 2."*) ;; *) fail "$tools Depends is '$tools_depends': no libc6 (>= 2.x)" ;; esac
+case ", $tools_depends, " in *", $runtime (>= $upstream), "*) ;; *) fail "$tools Depends is '$tools_depends': no $runtime (>= $upstream)" ;; esac
 for f in Package Version Architecture Multi-Arch Section Depends Provides; do
-    printf 'deb test:   %-18s %-14s %s\n' "$runtime" "$f:" "$(field "$rt_deb" "$f" | sed 's/^$/(none)/')"
-    printf 'deb test:   %-18s %-14s %s\n' "$dev" "$f:" "$(field "$dev_deb" "$f" | sed 's/^$/(none)/')"
+    for deb in "$rt_deb" "$dev_deb" "$tools_deb"; do
+        printf 'deb test:   %-18s %-14s %s\n' "$(field "$deb" Package)" "$f:" "$(field "$deb" "$f" | sed 's/^$/(none)/')"
+    done
 done
-ok "fields: Package, Version $debversion, Architecture $arch, Multi-Arch same, Sections, Depends, no Provides"
+ok "fields: Package, Version $debversion, Architecture $arch, Multi-Arch, Sections, Depends, no Provides"
 
 # Without dpkg-shlibdeps (dpkg-dev missing) make deb reads Depends from the library itself: the
 # same packages. (The versions may differ: dpkg-shlibdeps takes them from the symbols files.)
@@ -139,18 +154,26 @@ if command -v dpkg-shlibdeps >/dev/null 2>&1; then
     fallback_depends=$(field "$tmp/deb-fallback/$(basename "$rt_deb")" Depends)
     [ "$(packages "$fallback_depends")" = "$(packages "$rt_depends")" ] ||
         fail "without dpkg-shlibdeps Depends is '$fallback_depends', with it '$rt_depends'"
-    ok "without dpkg-shlibdeps: Depends $fallback_depends, the same packages"
+    fallback_tools=$(field "$tmp/deb-fallback/$(basename "$tools_deb")" Depends)
+    [ "$fallback_tools" = "$tools_depends" ] || [ "$(packages "$fallback_tools")" = "$(packages "$tools_depends")" ] ||
+        fail "without dpkg-shlibdeps $tools Depends is '$fallback_tools', with it '$tools_depends'"
+    ok "without dpkg-shlibdeps: Depends $fallback_depends and $fallback_tools, the same packages"
 fi
 
 # --- control files -------------------------------------------------------------------------------------
 dpkg-deb -e "$rt_deb" "$tmp/rt.control"
 dpkg-deb -e "$dev_deb" "$tmp/dev.control"
+dpkg-deb -e "$tools_deb" "$tmp/tools.control"
 [ "$(cat "$tmp/rt.control/shlibs")" = "liblucidauth $major $runtime (>= $upstream)" ] ||
     fail "$runtime shlibs is '$(cat "$tmp/rt.control/shlibs")'"
 [ "$(cat "$tmp/rt.control/triggers")" = "activate-noawait ldconfig" ] ||
     fail "$runtime triggers is '$(cat "$tmp/rt.control/triggers")'"
-[ ! -e "$tmp/dev.control/shlibs" ] && [ ! -e "$tmp/dev.control/triggers" ] ||
-    fail "$dev has a shlibs or triggers file"
+for c in dev tools; do
+    [ ! -e "$tmp/$c.control/shlibs" ] && [ ! -e "$tmp/$c.control/triggers" ] ||
+        fail "the $c package has a shlibs or triggers file"
+    [ "$(ls "$tmp/$c.control" | LC_ALL=C sort | tr '\n' ' ')" = "control md5sums " ] ||
+        fail "the $c package's control files: $(ls "$tmp/$c.control" | tr '\n' ' ')"
+done
 rt_names=$(ls "$tmp/rt.control" | LC_ALL=C sort | tr '\n' ' ')
 dev_names=$(ls "$tmp/dev.control" | LC_ALL=C sort | tr '\n' ' ')
 [ "$rt_names" = "control md5sums shlibs triggers " ] || fail "$runtime control files: $rt_names"
@@ -171,9 +194,9 @@ if command -v dpkg-architecture >/dev/null 2>&1; then
     [ "$libdir" = "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)" ] ||
         fail "the library is in $libdir, not /usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)"
 fi
-# common PKG: what both packages hold, the documentation and the lintian overrides.
+# common PKG: what every package holds, the documentation and the lintian overrides.
 common() {
-    for d in /usr /usr/lib /usr/share /usr/share/doc "/usr/share/doc/$1" /usr/share/lintian /usr/share/lintian/overrides; do
+    for d in /usr /usr/share /usr/share/doc "/usr/share/doc/$1" /usr/share/lintian /usr/share/lintian/overrides; do
         echo "drwxr-xr-x root/root $d"
     done
     for f in "doc/$1/copyright" "doc/$1/changelog.Debian.gz" "doc/$1/changelog.gz" "lintian/overrides/$1"; do
@@ -182,45 +205,59 @@ common() {
 }
 {
     common "$runtime"
+    echo "drwxr-xr-x root/root /usr/lib"
     echo "drwxr-xr-x root/root $libdir"
     echo "-rw-r--r-- root/root $libdir/$realname"
     echo "lrwxrwxrwx root/root $libdir/$soname -> $realname"
 } | LC_ALL=C sort -u >"$tmp/rt.expected"
 {
     common "$dev"
-    for d in /usr/include "$libdir" "$libdir/pkgconfig" "$libdir/cmake" "$libdir/cmake/lucidauth"; do
+    for d in /usr/include /usr/lib "$libdir" "$libdir/pkgconfig" "$libdir/cmake" "$libdir/cmake/lucidauth"; do
         echo "drwxr-xr-x root/root $d"
     done
     echo "-rw-r--r-- root/root /usr/include/lucidauth.h"
+    echo "-rw-r--r-- root/root /usr/include/lucidauth.hpp"
     echo "lrwxrwxrwx root/root $libdir/liblucidauth.so -> $realname"
     echo "-rw-r--r-- root/root $libdir/liblucidauth.a"
     echo "-rw-r--r-- root/root $libdir/pkgconfig/lucidauth.pc"
     echo "-rw-r--r-- root/root $libdir/cmake/lucidauth/lucidauthConfig.cmake"
     echo "-rw-r--r-- root/root $libdir/cmake/lucidauth/lucidauthConfigVersion.cmake"
 } | LC_ALL=C sort -u >"$tmp/dev.expected"
-for c in rt dev; do
+{
+    common "$tools"
+    for d in /usr/bin /usr/share/man /usr/share/man/man1; do
+        echo "drwxr-xr-x root/root $d"
+    done
+    echo "-rwxr-xr-x root/root /usr/bin/lucid"
+    echo "-rw-r--r-- root/root /usr/share/man/man1/lucid.1.gz"
+} | LC_ALL=C sort -u >"$tmp/tools.expected"
+contents "$tools_deb" >"$tmp/tools.contents"
+for c in rt dev tools; do
     diff "$tmp/$c.expected" "$tmp/$c.contents" >"$tmp/$c.diff" ||
         { cat "$tmp/$c.diff" >&2; fail "$c package contents differ from the expected (< expected, > found)"; }
 done
 ok "$runtime: $realname (0644, root) and the $soname link in $libdir, copyright, changelogs"
-ok "$dev: header, liblucidauth.so link, .a, .pc, CMake package, copyright, changelogs"
+ok "$dev: headers lucidauth.h and lucidauth.hpp, liblucidauth.so link, .a, .pc, CMake package, copyright, changelogs"
+ok "$tools: /usr/bin/lucid (0755), /usr/share/man/man1/lucid.1.gz, copyright, changelogs"
 
 # --- lintian ---------------------------------------------------------------------------------------------
-say "lintian $rt_deb $dev_deb"
+say "lintian $rt_deb $dev_deb $tools_deb"
 start=$(date +%s)
 lintian_status=0
-lintian "$rt_deb" "$dev_deb" >"$tmp/lintian.out" 2>&1 || lintian_status=$?
+lintian "$rt_deb" "$dev_deb" "$tools_deb" >"$tmp/lintian.out" 2>&1 || lintian_status=$?
 sed 's/^/deb test:   lintian: /' "$tmp/lintian.out"
-if grep -q '^E:' "$tmp/lintian.out"; then fail "lintian reports errors (above)"; fi
+if grep -q '^[EW]:' "$tmp/lintian.out"; then fail "lintian reports errors or warnings (above)"; fi
 # lintian exits non-zero when it reports an error (its default --fail-on) or cannot run at all.
 [ "$lintian_status" -eq 0 ] || fail "lintian exited with status $lintian_status"
-ok "lintian: no errors, $(grep -c '^W:' "$tmp/lintian.out" || true) warnings ($(($(date +%s) - start)) s)"
+ok "lintian: no errors, no warnings ($(($(date +%s) - start)) s)"
 
 # --- unpack into a throwaway root; the md5sums hold ----------------------------------------------------------
 mkdir "$root"
 dpkg -x "$rt_deb" "$root"
 dpkg -x "$dev_deb" "$root"
-(cd "$root" && md5sum --quiet -c "$tmp/rt.control/md5sums" && md5sum --quiet -c "$tmp/dev.control/md5sums") >"$tmp/md5.out" 2>&1 ||
+dpkg -x "$tools_deb" "$root"
+(cd "$root" && md5sum --quiet -c "$tmp/rt.control/md5sums" && md5sum --quiet -c "$tmp/dev.control/md5sums" &&
+    md5sum --quiet -c "$tmp/tools.control/md5sums") >"$tmp/md5.out" 2>&1 ||
     { cat "$tmp/md5.out" >&2; fail "the unpacked files do not match the packages' md5sums"; }
 found_soname=$(readelf -d "$root$libdir/$realname" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 [ "$found_soname" = "$soname" ] || fail "SONAME is '$found_soname', expected $soname"
@@ -234,7 +271,7 @@ for lib in $(readelf -d "$root$libdir/$realname" | sed -n 's/.*(NEEDED).*\[\(.*\
     esac
     case ", $rt_depends" in *", $pkg "*) ;; *) fail "the library needs $lib but $runtime Depends lacks $pkg: $rt_depends" ;; esac
 done
-ok "dpkg -x both into $root: md5sums match; $realname is stripped, SONAME $soname"
+ok "dpkg -x all three into $root: md5sums match; $realname is stripped, SONAME $soname"
 
 # --- build the example against the root --------------------------------------------------------------------
 # The .pc says prefix=/usr, as it must once installed. PKG_CONFIG_SYSROOT_DIR is pkg-config's way to
@@ -315,4 +352,31 @@ ok "lucid request GET /documents: exit 0, the server saw GET /documents"
 "$tmp/lucid-static" --credentials "$tmp/cred.cfg" request GET /documents >"$tmp/request" 2>"$tmp/request.err" ||
     { cat "$tmp/request" "$tmp/request.err" >&2; fail "lucid-static request GET /documents"; }
 ok "lucid-static request GET /documents: exit 0"
+
+# --- the packaged tool ----------------------------------------------------------------------------------------
+# /usr/bin/lucid of lucidauth-tools, unpacked in the root: stripped, no RPATH, a RUNPATH relative to
+# itself that finds the root's library without LD_LIBRARY_PATH (installed, it is /usr/lib/<triplet>).
+tool=$root/usr/bin/lucid
+if readelf -S -W "$tool" | grep -q ' \.symtab '; then fail "/usr/bin/lucid is not stripped (.symtab)"; fi
+if readelf -d "$tool" | grep -q '(RPATH)'; then fail "/usr/bin/lucid has an RPATH"; fi
+runpath=$(readelf -d "$tool" | sed -n 's/.*(RUNPATH).*\[\(.*\)\].*/\1/p')
+[ "$runpath" = "\$ORIGIN/..${libdir#/usr}" ] || fail "/usr/bin/lucid RUNPATH is '$runpath', expected \$ORIGIN/..${libdir#/usr}"
+(unset LD_LIBRARY_PATH && LD_DEBUG=libs exec "$tool" --credentials "$tmp/cred.cfg" token) >"$tmp/token" 2>"$tmp/ld_debug" ||
+    { cat "$tmp/ld_debug" >&2; fail "the packaged lucid token"; }
+loaded=$(sed -n "s|.*calling init: \(.*/$soname\)\$|\1|p" "$tmp/ld_debug" | head -n 1)
+[ -n "$loaded" ] && [ "$(readlink -f "$loaded")" = "$(readlink -f "$root$libdir/$soname")" ] ||
+    fail "the packaged lucid loaded '$loaded', not the root's $soname"
+[ "$(wc -l <"$tmp/token")" -eq 1 ] && [ -n "$(tr -d '[:space:]' <"$tmp/token")" ] || fail "the packaged lucid token printed no token"
+[ "$(env -u LD_LIBRARY_PATH "$tool" version)" = "lucid $version" ] || fail "the packaged lucid version"
+ok "packaged /usr/bin/lucid: stripped, RUNPATH $runpath, loaded the root's $soname without LD_LIBRARY_PATH; token, version $version"
+# The manual page renders without a warning from groff, and says what the README says.
+man_page=$root/usr/share/man/man1/lucid.1.gz
+# (Bold and underline come as overstrikes, "c BACKSPACE c": removed before reading the text.)
+LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 "$man_page" 2>"$tmp/man.err" |
+    sed "s/.$(printf '\b')//g" >"$tmp/man.txt" || { cat "$tmp/man.err" >&2; fail "man -l lucid.1.gz"; }
+[ ! -s "$tmp/man.err" ] || { cat "$tmp/man.err" >&2; fail "man -l lucid.1.gz warns"; }
+for word in token request info version --profile --credentials --scope --data --header LAS_CREDENTIALS_FILE; do
+    grep -q -- "$word" "$tmp/man.txt" || fail "lucid(1) does not mention $word"
+done
+ok "lucid(1): renders without warnings ($(wc -l <"$tmp/man.txt" | tr -d ' ') lines), names every command and option"
 say "passed"

@@ -3,7 +3,9 @@
 #   make install into a temporary prefix; check the files, the links, the SONAME, the exported
 #   symbols and the versions; build tests/install/smoke.c against the installed library with
 #   pkg-config (shared, then static) and with CMake (find_package, lucidauth::lucidauth) and run
-#   it against the bundled local server; install again with DESTDIR and another LIBDIR and use
+#   it against the bundled local server; the same for tests/install/smoke.cpp through the
+#   installed lucidauth.hpp; run the installed bin/lucid (found through its $ORIGIN RUNPATH,
+#   without LD_LIBRARY_PATH) against the server; install again with DESTDIR and another LIBDIR and use
 #   that staged tree; then make uninstall and check that no file is left.
 # Exits non-zero on the first failure. Everything happens under one temporary directory, removed
 # at the end, with the local server stopped, however the script ends.
@@ -14,7 +16,9 @@ here=$(pwd)
     { echo "install test: run me from the repository root" >&2; exit 2; }
 release=${CARGO_TARGET_DIR:-target}/release
 CC=${CC:-cc}
+CXX=${CXX:-c++}
 CFLAGS_SMOKE="-std=c99 -Wall -Wextra -Werror -pedantic"
+CXXFLAGS_SMOKE="-std=c++17 -Wall -Wextra -Werror -pedantic"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lucidauth-install.XXXXXX")
 prefix=$tmp/prefix
@@ -44,6 +48,7 @@ need() {
 }
 need make "make install"
 need "$CC" "building the smoke program"
+need "$CXX" "building the C++ smoke program"
 need pkg-config "the pkg-config checks"
 need readelf "the SONAME and NEEDED checks"
 need nm "the exported-symbol check"
@@ -77,15 +82,16 @@ submake install PREFIX="$prefix"
 ok "make install"
 
 lib=$prefix/lib
-expected_files() { # $1: libdir, $2: includedir
+expected_files() { # $1: libdir, $2: includedir, $3: prefix
     printf '%s\n' \
         "$1/$realname" "$1/$soname" "$1/liblucidauth.so" "$1/liblucidauth.a" \
-        "$2/lucidauth.h" "$1/pkgconfig/lucidauth.pc" \
+        "$2/lucidauth.h" "$2/lucidauth.hpp" "$1/pkgconfig/lucidauth.pc" \
+        "$3/bin/lucid" "$3/share/man/man1/lucid.1" \
         "$1/cmake/lucidauth/lucidauthConfig.cmake" \
         "$1/cmake/lucidauth/lucidauthConfigVersion.cmake" | sort
 }
-check_files() { # $1: root, $2: libdir, $3: includedir
-    expected_files "$2" "$3" >"$tmp/expected"
+check_files() { # $1: root, $2: libdir, $3: includedir, $4: prefix
+    expected_files "$2" "$3" "$4" >"$tmp/expected"
     find "$1" ! -type d | sort >"$tmp/actual"
     diff "$tmp/expected" "$tmp/actual" >"$tmp/files.diff" ||
         { cat "$tmp/files.diff" >&2; fail "installed files differ from the expected list (< expected, > found)"; }
@@ -96,8 +102,11 @@ check_files() { # $1: root, $2: libdir, $3: includedir
         [ "$target" = "$realname" ] || fail "$2/$link points to '$target', not $realname"
     done
 }
-check_files "$prefix" "$lib" "$prefix/include"
-ok "installed files: $(wc -l <"$tmp/expected") (library, links $soname and liblucidauth.so -> $realname, .a, header, .pc, CMake package)"
+check_files "$prefix" "$lib" "$prefix/include" "$prefix"
+ok "installed files: $(wc -l <"$tmp/expected") (library, links $soname and liblucidauth.so -> $realname, .a, header, C++ header, .pc, CMake package, bin/lucid, lucid.1)"
+cmp -s bindings/cpp/lucidauth.hpp "$prefix/include/lucidauth.hpp" || fail "the installed lucidauth.hpp is not bindings/cpp/lucidauth.hpp"
+grep -q '^\.TH LUCID 1 ' "$prefix/share/man/man1/lucid.1" || fail "share/man/man1/lucid.1 is not the manual page of lucid(1)"
+
 
 found_soname=$(readelf -d "$lib/$realname" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 [ "$found_soname" = "$soname" ] || fail "SONAME is '$found_soname', expected $soname"
@@ -191,12 +200,24 @@ if needed "$tmp/smoke-static" | grep -q lucidauth; then
 fi
 run_smoke "pkg-config static (no liblucidauth.so needed)" "$tmp/smoke-static"
 
+# --- pkg-config, C++ -----------------------------------------------------------------------------------
+# <lucidauth.hpp> must come from the prefix (beside the lucidauth.h it includes), not the checkout.
+# shellcheck disable=SC2046
+"$CXX" $CXXFLAGS_SMOKE -o "$tmp/smoke-cpp" tests/install/smoke.cpp $(pkg-config --cflags --libs lucidauth) ||
+    fail "building smoke.cpp with pkg-config --cflags --libs lucidauth"
+# shellcheck disable=SC2046
+"$CXX" $CXXFLAGS_SMOKE -M tests/install/smoke.cpp $(pkg-config --cflags lucidauth) >"$tmp/deps" || fail "$CXX -M smoke.cpp"
+for h in lucidauth.hpp lucidauth.h; do
+    grep -q "$prefix/include/$h" "$tmp/deps" || { cat "$tmp/deps" >&2; fail "smoke.cpp did not include the installed $h"; }
+done
+run_smoke "pkg-config C++ (the installed lucidauth.hpp and lucidauth.h)" "$tmp/smoke-cpp" "$lib"
+
 # --- CMake ----------------------------------------------------------------------------------------------------
 # cmake_project DIR -DVAR=VALUE: configure and build tests/install/cmake in DIR, telling CMake
 # where to look with the one definition given.
 cmake_project() {
     cmake -S tests/install/cmake -B "$1" "$2" -DLUCIDAUTH_REQUEST="$major.$minor" \
-        -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$CC" >"$tmp/cmake.log" 2>&1 &&
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" >"$tmp/cmake.log" 2>&1 &&
         cmake --build "$1" >>"$tmp/cmake.log" 2>&1 ||
         { cat "$tmp/cmake.log" >&2; fail "CMake project with find_package(lucidauth $major.$minor), $2"; }
     cmake_version=$(sed -n 's/^-- lucidauth_VERSION=\([^ ]*\) .*/\1/p' "$tmp/cmake.log")
@@ -211,6 +232,9 @@ if command -v cmake >/dev/null 2>&1; then
         fail "CMake smoke_static still needs the shared library"
     fi
     run_smoke "CMake lucidauth::lucidauth_static" "$tmp/cmake-build/smoke_static"
+    cxx_header=$(sed -n 's/^-- lucidauth_CXX_HEADER=//p' "$tmp/cmake.log")
+    [ "$cxx_header" = "$prefix/include/lucidauth.hpp" ] || fail "CMake lucidauth_CXX_HEADER is '$cxx_header'"
+    run_smoke "CMake C++ smoke_cpp (lucidauth_CXX_HEADER $cxx_header)" "$tmp/cmake-build/smoke_cpp"
     mkdir "$tmp/cmake-version"
     cmake -DLUCIDAUTH_DIR="$lib/cmake/lucidauth" -DWORK_DIR="$tmp/cmake-version" \
         -P tests/install/cmake/version_check.cmake >"$tmp/cmake.log" 2>&1 ||
@@ -220,13 +244,34 @@ else
     say "skipped: cmake not found"
 fi
 
+# --- the tool -----------------------------------------------------------------------------------------------------
+# check_tool NAME LUCID LIBDIR RUNPATH: the tool needs the SONAME, has exactly RUNPATH, and run
+# without LD_LIBRARY_PATH it loads the library of LIBDIR and gets a token from the local server.
+check_tool() {
+    needed "$2" | grep -qx "$soname" || fail "$1: does not need $soname"
+    runpath=$(readelf -d "$2" | sed -n 's/.*(RUNPATH).*\[\(.*\)\].*/\1/p')
+    [ "$runpath" = "$4" ] || fail "$1: RUNPATH is '$runpath', expected '$4'"
+    if readelf -d "$2" | grep -q '(RPATH)'; then fail "$1: has an RPATH (DT_RPATH) besides the RUNPATH"; fi
+    (unset LD_LIBRARY_PATH && LD_DEBUG=libs exec "$2" --credentials "$tmp/cred.cfg" token) \
+        >"$tmp/tool.out" 2>"$tmp/tool.err" || { cat "$tmp/tool.err" >&2; fail "$1: lucid token"; }
+    # The loader names it by the RUNPATH it found it through (bin/../lib/...).
+    loaded=$(sed -n "s|.*calling init: \(.*/$soname\)\$|\1|p" "$tmp/tool.err" | head -n 1)
+    [ -n "$loaded" ] && [ "$(readlink -f "$loaded")" = "$(readlink -f "$3/$soname")" ] ||
+        { grep lucidauth "$tmp/tool.err" >&2; fail "$1: the library was loaded from '$loaded', not $3"; }
+    [ "$(wc -l <"$tmp/tool.out")" -eq 1 ] && [ -n "$(tr -d '[:space:]' <"$tmp/tool.out")" ] ||
+        fail "$1: lucid token printed no token"
+    [ "$(env -u LD_LIBRARY_PATH "$2" version)" = "lucid $version" ] || fail "$1: lucid version"
+    ok "$1: RUNPATH $runpath, loaded $3/$soname without LD_LIBRARY_PATH, lucid token and lucid version $version"
+}
+check_tool "bin/lucid" "$prefix/bin/lucid" "$lib" '$ORIGIN/../lib'
+
 # --- DESTDIR, another LIBDIR, a moved tree ---------------------------------------------------------------------
 stage=$tmp/stage
 sprefix=/opt/lucidauth-install-test
 slib=$sprefix/lib/multiarch-test
 say "make install DESTDIR=$stage PREFIX=$sprefix LIBDIR=$slib"
 submake install DESTDIR="$stage" PREFIX="$sprefix" LIBDIR="$slib"
-check_files "$stage" "$stage$slib" "$stage$sprefix/include"
+check_files "$stage" "$stage$slib" "$stage$sprefix/include" "$stage$sprefix"
 if grep -rl "$stage" "$stage" >"$tmp/mentions"; then
     fail "installed files mention DESTDIR: $(tr '\n' ' ' <"$tmp/mentions")"
 fi
@@ -240,6 +285,8 @@ if command -v cmake >/dev/null 2>&1; then
     cmake_project "$tmp/cmake-stage" -Dlucidauth_DIR="$stage$slib/cmake/lucidauth"
     run_smoke "CMake against the DESTDIR tree (relocated)" "$tmp/cmake-stage/smoke_shared"
 fi
+# The tool's RUNPATH is relative to itself: the staged tool runs with the staged library.
+check_tool "staged bin/lucid" "$stage$sprefix/bin/lucid" "$stage$slib" '$ORIGIN/../lib/multiarch-test'
 submake uninstall DESTDIR="$stage" PREFIX="$sprefix" LIBDIR="$slib"
 left=$(find "$stage" ! -type d)
 [ -z "$left" ] || fail "make uninstall (DESTDIR) left: $left"

@@ -22,7 +22,7 @@ mod secret;
 mod stats;
 mod token;
 
-pub use client::Client;
+pub use client::{Authorization, Client};
 pub use clock::{Clock, Deadline, ManualClock, Moment, SystemClock};
 pub use config::{
     default_cradl_path, default_path, discover, from_file, from_ini_str, from_json_str, ClientAuth,

@@ -133,6 +133,9 @@ struct ResponseDeleter {
 struct StatsDeleter {
     void operator()(LucidStats *p) const noexcept { lucid_stats_free(p); }
 };
+struct HeadersDeleter {
+    void operator()(LucidHeaders *p) const noexcept { lucid_headers_free(p); }
+};
 /// Runs a fallible C call `f(LucidError **)`; on failure throws Error (freeing the LucidError).
 template <typename F>
 inline void call(F &&f) {
@@ -396,6 +399,47 @@ private:
 /// A header for Client::request: (name, value).
 using Header = std::pair<std::string, std::string>;
 
+/// The headers an API request needs, from Client::authorize, for a request your own HTTP client
+/// sends (x-api-key when there is an api key, Authorization: Bearer <token>, and any the library
+/// adds later: iterate, do not assume two). Immutable; the string_views borrow from it and stay
+/// valid until it is destroyed. The values are secrets: do not log them. Keep it until the answer
+/// is in, for Client::unauthorized.
+class Headers {
+public:
+    /// Takes ownership of `raw` (which must come from the library, or be NULL).
+    explicit Headers(LucidHeaders *raw) noexcept : handle_(raw) {}
+
+    Headers(Headers &&) noexcept = default;
+    Headers &operator=(Headers &&) noexcept = default;
+    Headers(const Headers &) = delete;
+    Headers &operator=(const Headers &) = delete;
+    ~Headers() = default;
+
+    /// The number of headers (0 after a move).
+    size_t size() const noexcept { return lucid_headers_count(handle_.get()); }
+    /// The name of header `index` ("" past the end).
+    std::string_view name(size_t index) const noexcept { return or_empty(lucid_headers_name(handle_.get(), index)); }
+    /// The value of header `index` ("" past the end).
+    std::string_view value(size_t index) const noexcept { return or_empty(lucid_headers_value(handle_.get(), index)); }
+
+    /// Every header, in order, as "Name: value" lines (for curl_slist_append and the like).
+    std::vector<std::string> lines() const {
+        std::vector<std::string> out;
+        out.reserve(size());
+        for (size_t i = 0; i < size(); ++i) out.push_back(std::string(name(i)) + ": " + std::string(value(i)));
+        return out;
+    }
+
+    /// The C handle, still owned by this object (NULL after a move).
+    const LucidHeaders *native_handle() const noexcept { return handle_.get(); }
+    /// False after a move.
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+private:
+    static std::string_view or_empty(const char *s) noexcept { return s != nullptr ? s : ""; }
+    std::unique_ptr<LucidHeaders, detail::HeadersDeleter> handle_;
+};
+
 /// The token a client holds for one scope, as of a Client::stats() snapshot.
 struct ScopeStats {
     std::string scope;   ///< "" for no scope
@@ -537,6 +581,32 @@ public:
                                         body.size(), &out, err);
         });
         return Response(out);
+    }
+
+    /// The headers an API request `method url` needs, for a request your own HTTP client sends;
+    /// only for a URL on the credentials' API origin: another origin throws Error with
+    /// LUCID_STATUS_INSECURE_URL, and nothing is fetched (lucid_client_authorize).
+    Headers authorize(std::string_view method, std::string_view url) const {
+        std::string m = detail::c_string(method, "method");
+        std::string u = detail::c_string(url, "url");
+        LucidHeaders *out = nullptr;
+        detail::call([&](LucidError **err) { return lucid_client_authorize(handle_.get(), m.c_str(), u.c_str(), &out, err); });
+        return Headers(out);
+    }
+
+    /// Tells the client that the request sent with `sent` was answered 401, with the answer's
+    /// WWW-Authenticate and DPoP-Nonce headers when it had them: the token that was sent is
+    /// dropped if it is still the current one, and the next authorize() fetches a new one
+    /// (lucid_client_unauthorized).
+    void unauthorized(const Headers &sent, std::optional<std::string_view> www_authenticate = std::nullopt,
+                      std::optional<std::string_view> dpop_nonce = std::nullopt) const {
+        std::optional<std::string> challenge, nonce;
+        if (www_authenticate) challenge = detail::c_string(*www_authenticate, "www_authenticate");
+        if (dpop_nonce) nonce = detail::c_string(*dpop_nonce, "dpop_nonce");
+        detail::call([&](LucidError **err) {
+            return lucid_client_unauthorized(handle_.get(), sent.native_handle(), challenge ? challenge->c_str() : nullptr,
+                                             nonce ? nonce->c_str() : nullptr, err);
+        });
     }
 
     /// A snapshot of this client's counters and of the tokens it holds (one per scope).

@@ -117,14 +117,14 @@ fi
 # One token for the shared client (every token() and request(), the 800 threaded calls), one
 # for each of the three clients of the long-token tests and of the log tests, one attempt
 # with the wrong secret, which must not be retried, and the two of the stats tests (one token,
-# one rejected secret).
-expect_stat token_requests 10 "test program (1 shared client + 3 long tokens + 3 log tests + 1 rejected secret + 2 stats tests)"
+# one rejected secret), and the two of the authorize tests (the first, and one after the 401).
+expect_stat token_requests 12 "test program (1 shared client + 3 long tokens + 3 log tests + 1 rejected secret + 2 stats tests + 2 authorize tests)"
 
 if [ "${CPP_SANITIZE:-0}" = 1 ]; then
     admin_post reset
     echo "cpp: $out/lucidauth_cpp_test_sanitized"
     "$out/lucidauth_cpp_test_sanitized" "$creds" "$base" || fail "the sanitized C++ test program"
-    expect_stat token_requests 10 "sanitized test program"
+    expect_stat token_requests 12 "sanitized test program"
 fi
 
 # --- the example --------------------------------------------------------------------------------

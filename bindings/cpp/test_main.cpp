@@ -6,7 +6,8 @@
 // CREDENTIALS_FILE is the file written by `lucid-testserver --credentials-out`, BASE_URL the
 // server's (http://127.0.0.1:PORT, for its /_admin/ endpoints). The tests of the shared Client
 // fetch exactly one token for it, the long-token and log tests six with clients of their own, the
-// stats tests two; run_tests.sh checks the total through the server's /_admin/stats.
+// stats tests two, the authorize tests two; run_tests.sh checks the total through the server's
+// /_admin/stats.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -315,6 +316,54 @@ void stats_tests(const std::string &credentials_path) {
     });
 }
 
+/// Client::authorize and Client::unauthorized with a client of their own: two token requests
+/// (the first authorize, and the one after the drop).
+void authorize_tests(const std::string &credentials_path, const std::string &base_url) {
+    lucidauth::Client client(lucidauth::Credentials::from_file(credentials_path));
+    const std::string url = base_url + "/v1/documents?limit=1";
+
+    test::run("authorize() gives x-api-key and the bearer token, in that order", [&] {
+        lucidauth::Headers sent = client.authorize("GET", url);
+        std::string token = client.token();
+        CHECK(sent.size() == 2);
+        CHECK(sent.name(0) == "x-api-key" && sent.value(0) == "API_KEY");
+        CHECK(sent.name(1) == "Authorization" && sent.value(1) == "Bearer " + token);
+        CHECK(sent.name(2).empty() && sent.value(2).empty());
+        std::vector<std::string> lines = sent.lines();
+        CHECK(lines.size() == 2 && lines[1] == "Authorization: Bearer " + token);
+    });
+
+    test::run("authorize() refuses another origin with LUCID_STATUS_INSECURE_URL", [&] {
+        auto e = expect_error([&] { (void)client.authorize("GET", "https://api.lucidtech.ai/v1/documents"); });
+        CHECK(e.status() == LUCID_STATUS_INSECURE_URL);
+        auto bad = expect_error([&] { (void)client.authorize("GET", std::string("/a\0b", 4)); });
+        CHECK(bad.status() == LUCID_STATUS_INVALID_ARGUMENT);
+    });
+
+    test::run("unauthorized() drops the token that was sent, once", [&] {
+        lucidauth::Headers first = client.authorize("GET", url);
+        client.unauthorized(first, "Bearer error=\"invalid_token\"");
+        lucidauth::Headers second = client.authorize("GET", url);
+        CHECK(second.value(1) != first.value(1));
+        client.unauthorized(first, std::nullopt, "nonce");  // stale: the new token stays
+        lucidauth::Headers third = client.authorize("GET", url);
+        CHECK(third.value(1) == second.value(1));
+    });
+
+    test::run("authorize() and unauthorized() on a moved-from Client throw LUCID_STATUS_NULL_ARGUMENT", [&] {
+        lucidauth::Headers sent = client.authorize("GET", url);
+        lucidauth::Client moved(std::move(client));
+        auto e = expect_error([&] { (void)client.authorize("GET", url); });  // NOLINT(bugprone-use-after-move)
+        CHECK(e.status() == LUCID_STATUS_NULL_ARGUMENT);
+        auto u = expect_error([&] { client.unauthorized(sent); });  // NOLINT(bugprone-use-after-move)
+        CHECK(u.status() == LUCID_STATUS_NULL_ARGUMENT);
+        lucidauth::Headers empty(nullptr);
+        auto n = expect_error([&] { moved.unauthorized(empty); });
+        CHECK(n.status() == LUCID_STATUS_NULL_ARGUMENT);
+        CHECK(empty.size() == 0 && empty.name(0).empty());
+    });
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -347,6 +396,7 @@ int main(int argc, char **argv) {
 
     log_tests(credentials_path, base_url);
     stats_tests(credentials_path);
+    authorize_tests(credentials_path, base_url);
     test::run_second_tu_tests(credentials_path);
 
     std::cout << test::passed << " passed, " << test::failed << " failed\n";

@@ -77,7 +77,7 @@ func NewClient(creds *Credentials, opts ...ClientOption) (*Client, error) {
 		return nil, err
 	}
 	if out == nil {
-		return nil, newError(Internal, "the library reported success but returned no client", nil)
+		return nil, newError(StatusInternal, "the library reported success but returned no client", nil)
 	}
 	c := &Client{ptr: out}
 	runtime.SetFinalizer(c, (*Client).Close)
@@ -105,6 +105,8 @@ func (c *Client) Close() error {
 //
 // An empty scope means the scope of the credentials (their scope key; no scope when it is not
 // set). To ask for no scope even though the credentials have one, use TokenForScope("").
+//
+// Deprecated: Use AccessToken(ctx), or AccessToken(ctx, ForScope(scope)) for a scope of your own.
 func (c *Client) Token(scope string) (string, error) {
 	buf, err := c.tokenBytes(scope, false)
 	if err != nil {
@@ -115,6 +117,8 @@ func (c *Client) Token(scope string) (string, error) {
 
 // TokenForScope returns a fresh access token for exactly scope, as Token does, except that ""
 // asks for a token without a scope, whatever the credentials' scope key says.
+//
+// Deprecated: Use AccessToken(ctx, ForScope(scope)).
 func (c *Client) TokenForScope(scope string) (string, error) {
 	buf, err := c.tokenBytes(scope, true)
 	if err != nil {
@@ -164,7 +168,7 @@ func (c *Client) token(scope *C.char) ([]byte, error) {
 		var cerr *C.LucidError
 		status := C.lucid_client_access_token_buf(c.ptr, scope, (*C.char)(unsafe.Pointer(&buf[0])),
 			C.size_t(len(buf)), &n, &cerr)
-		if Status(status) == BufferTooSmall {
+		if Status(status) == StatusBufferTooSmall {
 			// Nothing was written; the token may have been renewed to a longer one in between.
 			C.lucid_error_free(cerr)
 			buf = make([]byte, int(n)+1)
@@ -211,6 +215,8 @@ type Header struct {
 // Any HTTP answer is a Response, whatever its status: a 404 is a Response with Status 404, not
 // an error. Redirects are not followed. On a 401 the token is renewed and the request sent once
 // more. An error means no usable answer (transport failure, timeout, token failure, refused URL).
+//
+// Deprecated: Use Request(ctx, method, path, body, WithHeader(name, value)...).
 func (c *Client) Send(method, path string, body []byte, headers []Header) (*Response, error) {
 	if c == nil {
 		return nil, closedError("Client")
@@ -251,7 +257,7 @@ func (c *Client) Send(method, path string, body []byte, headers []Header) (*Resp
 		return nil, err
 	}
 	if resp == nil {
-		return nil, newError(Internal, "the library reported success but returned no response", nil)
+		return nil, newError(StatusInternal, "the library reported success but returned no response", nil)
 	}
 	defer C.lucid_response_free(resp)
 	return copyResponse(resp), nil
@@ -259,6 +265,8 @@ func (c *Client) Send(method, path string, body []byte, headers []Header) (*Resp
 
 // Do is Send with the extra headers in a map. A map has no order, so they are sent sorted by
 // name (the same map always makes the same request); use Send to choose the order.
+//
+// Deprecated: Use Request(ctx, method, path, body, WithHeaders(h)).
 func (c *Client) Do(method, path string, body []byte, headers map[string]string) (*Response, error) {
 	return c.Send(method, path, body, sortedHeaders(headers))
 }
@@ -299,10 +307,10 @@ func headerLines(headers []Header) (cLines, error) {
 	}
 	for _, h := range headers {
 		if h.Name == "" || strings.ContainsAny(h.Name, ":\r\n\x00 \t") {
-			return cLines{}, newError(InvalidArgument, "header name "+strconv.Quote(h.Name)+" is not a valid field name", nil)
+			return cLines{}, newError(StatusInvalidArgument, "header name "+strconv.Quote(h.Name)+" is not a valid field name", nil)
 		}
 		if strings.ContainsAny(h.Value, "\r\n\x00") {
-			return cLines{}, newError(InvalidArgument, "the value of header '"+h.Name+"' contains CR, LF or NUL", nil)
+			return cLines{}, newError(StatusInvalidArgument, "the value of header '"+h.Name+"' contains CR, LF or NUL", nil)
 		}
 	}
 	size := C.size_t(len(headers)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))

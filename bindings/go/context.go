@@ -6,6 +6,8 @@ import (
 )
 
 // TokenContext is Token, cancellable through ctx (see the package doc, "Cancellation").
+//
+// Deprecated: Use AccessToken(ctx), or AccessToken(ctx, ForScope(scope)).
 func (c *Client) TokenContext(ctx context.Context, scope string) (string, error) {
 	return runContext(ctx, "Token", func() ([]byte, error) { return c.tokenBytes(scope, false) },
 		takeToken, wipe)
@@ -13,6 +15,8 @@ func (c *Client) TokenContext(ctx context.Context, scope string) (string, error)
 
 // TokenForScopeContext is TokenForScope, cancellable through ctx (see the package doc,
 // "Cancellation").
+//
+// Deprecated: Use AccessToken(ctx, ForScope(scope)).
 func (c *Client) TokenForScopeContext(ctx context.Context, scope string) (string, error) {
 	return runContext(ctx, "TokenForScope", func() ([]byte, error) { return c.tokenBytes(scope, true) },
 		takeToken, wipe)
@@ -21,11 +25,15 @@ func (c *Client) TokenForScopeContext(ctx context.Context, scope string) (string
 // SendContext is Send, cancellable through ctx (see the package doc, "Cancellation"). body and
 // headers are copied before it returns, so the caller may reuse them at once, even after a
 // cancellation.
+//
+// Deprecated: Use Request(ctx, method, path, body, WithHeader(name, value)...).
 func (c *Client) SendContext(ctx context.Context, method, path string, body []byte, headers []Header) (*Response, error) {
 	return c.sendContext(ctx, "Send", method, path, body, headers)
 }
 
 // DoContext is Do, cancellable through ctx (see the package doc, "Cancellation").
+//
+// Deprecated: Use Request(ctx, method, path, body, WithHeaders(h)).
 func (c *Client) DoContext(ctx context.Context, method, path string, body []byte, headers map[string]string) (*Response, error) {
 	if ctx.Err() != nil {
 		return nil, canceled("Do", ctx)

@@ -128,6 +128,16 @@ func TestContextCallsReturnWhenCancelled(t *testing.T) {
 			_, err := client.DoContext(ctx, "GET", "/documents", nil, map[string]string{"X-A": "1"})
 			return err
 		}},
+		{"AccessToken", cancelAfter, context.Canceled, func(ctx context.Context) error {
+			_, err := client.AccessToken(ctx, lucidauth.ForScope("another"))
+			return err
+		}},
+		{"Request", timeoutAfter, context.DeadlineExceeded, func(ctx context.Context) error {
+			body := []byte("body")
+			_, err := client.Request(ctx, "POST", "/documents", body, lucidauth.WithHeader("X-A", "1"))
+			copy(body, "XXXX") // the call copied it: the background call must not see this
+			return err
+		}},
 		{"TokenContext with a deadline", timeoutAfter, context.DeadlineExceeded, func(ctx context.Context) error {
 			_, err := client.TokenContext(ctx, "")
 			return err

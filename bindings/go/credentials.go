@@ -32,7 +32,7 @@ func created(status C.LucidStatus, out *C.LucidCredentials, cerr *C.LucidError) 
 		return nil, err
 	}
 	if out == nil {
-		return nil, newError(Internal, "the library reported success but returned no credentials", nil)
+		return nil, newError(StatusInternal, "the library reported success but returned no credentials", nil)
 	}
 	return wrapCredentials(out), nil
 }
@@ -196,7 +196,7 @@ func (b *CredentialsBuilder) native() (*C.LucidCredentialsBuilder, error) {
 		builder = C.lucid_credentials_builder_new()
 	}
 	if builder == nil {
-		return nil, newError(Internal, "could not make a credentials builder (out of memory)", nil)
+		return nil, newError(StatusInternal, "could not make a credentials builder (out of memory)", nil)
 	}
 	for _, kv := range b.settings {
 		if err := setKey(builder, kv[0], kv[1]); err != nil {

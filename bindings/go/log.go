@@ -69,7 +69,7 @@ var (
 // again. A maxLevel outside LogError..LogDebug is an *Error with Code InvalidArgument.
 func SetLogHandler(handler LogHandler, maxLevel LogLevel) error {
 	if handler != nil && (maxLevel < LogError || maxLevel > LogDebug) {
-		return newError(InvalidArgument, fmt.Sprintf("log level %d is not one of LogError..LogDebug", int32(maxLevel)), nil)
+		return newError(StatusInvalidArgument, fmt.Sprintf("log level %d is not one of LogError..LogDebug", int32(maxLevel)), nil)
 	}
 	logMu.Lock()
 	defer logMu.Unlock()

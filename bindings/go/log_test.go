@@ -77,7 +77,7 @@ func TestLogHandlerGetsTheTokenFetch(t *testing.T) {
 	wantStats(t, 2, 0)
 
 	err = lucidauth.SetLogHandler(rec.handle, 7)
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 }
 
 func TestLogHandlerThatPanicsDisturbsNothing(t *testing.T) {

@@ -10,8 +10,14 @@
 //	client, err := lucidauth.NewClient(creds)
 //	if err != nil { ... }
 //	defer client.Close()
-//	token, err := client.Token("")                      // the configured scope
-//	resp, err := client.Send("GET", "/documents", nil, []lucidauth.Header{{Name: "Accept", Value: "application/json"}})
+//	token, err := client.AccessToken(ctx)                            // the configured scope
+//	token, err = client.AccessToken(ctx, lucidauth.ForScope("machinelearning.predict"))
+//	resp, err := client.Request(ctx, "GET", "/documents", nil, lucidauth.WithHeader("Accept", "application/json"))
+//
+// Three calls cover it: AccessToken for a token, Request for an API call that the library sends,
+// and Transport for requests that your own http.Client sends. The eight calls of earlier
+// versions (Token, TokenForScope, Send, Do and their ...Context forms) still work and are
+// deprecated.
 //
 // The rules of the C API underneath (ownership, errors, strings, threads) are in the repository's
 // docs/API.md, "Conventions"; this package keeps them for you.
@@ -20,7 +26,7 @@
 //
 // [Credentials] and [Client] own a native handle. Close releases it; Close is idempotent, waits
 // for calls in progress on the same value, and after it every method returns an [*Error] with
-// Code [NullArgument] that wraps [ErrClosed]. A finalizer closes a value that is dropped without
+// Code [StatusClosed] that wraps [ErrClosed]. A finalizer closes a value that is dropped without
 // Close, but call Close yourself: the finalizer runs at the garbage collector's leisure.
 // Both types are safe for concurrent use by many goroutines. Share one Client per set of
 // credentials: all goroutines using it share its cached tokens, and a stale token is fetched once.
@@ -29,8 +35,9 @@
 //
 // # Cancellation
 //
-// [Client.TokenContext], [Client.TokenForScopeContext], [Client.SendContext] and
-// [Client.DoContext] are the blocking methods with a context.Context. A native call cannot be
+// [Client.AccessToken] and [Client.Request] (and the deprecated [Client.TokenContext],
+// [Client.TokenForScopeContext], [Client.SendContext] and [Client.DoContext]) take a
+// context.Context. A native call cannot be
 // interrupted, so they run it on a goroutine of their own and wait for whichever comes first: its
 // result or ctx.Done(). When ctx is done first, the method returns at once with an error that
 // wraps ctx.Err() (errors.Is(err, context.Canceled) or context.DeadlineExceeded). The native call
@@ -45,7 +52,9 @@
 // # Errors
 //
 // Every failure of the library is an [*Error] (use errors.As) carrying the library's status code,
-// the HTTP status and the OAuth error fields. Details come from the error object the library
+// the HTTP status and the OAuth error fields; errors.Is(err, StatusCredentialsRejected) tests the
+// code alone (a [Status] is an error for that). A closed handle's error has the binding's own
+// code [StatusClosed] and wraps [ErrClosed]. Details come from the error object the library
 // returns with each call, never from thread-local state, so they are right even when a goroutine
 // moves between OS threads. No message contains a secret or a token.
 package lucidauth
@@ -73,7 +82,7 @@ func Version() string {
 // shows its value (it may be a secret).
 func cString(what, s string) (*C.char, error) {
 	if strings.IndexByte(s, 0) >= 0 {
-		return nil, newError(InvalidArgument, fmt.Sprintf("%s contains a NUL byte", what), nil)
+		return nil, newError(StatusInvalidArgument, fmt.Sprintf("%s contains a NUL byte", what), nil)
 	}
 	return C.CString(s), nil
 }

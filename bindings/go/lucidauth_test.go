@@ -1,8 +1,10 @@
 package lucidauth_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -213,7 +215,7 @@ func TestTokenForScopeCanAskForNoScope(t *testing.T) {
 		}
 	}
 	_, err = client.TokenForScope("a\x00b")
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 }
 
 func TestDoEchoesRequest(t *testing.T) {
@@ -315,7 +317,7 @@ func TestSendKeepsTheCallersHeaderOrder(t *testing.T) {
 		t.Errorf("Do sent %q, want %q", got, want)
 	}
 	_, err = client.Send("GET", "/documents", nil, []lucidauth.Header{{Name: "X-A", Value: "1\r\nX-Injected: 1"}})
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 }
 
 func TestDoBinaryBody(t *testing.T) {
@@ -366,7 +368,7 @@ func TestOtherOriginIsRefused(t *testing.T) {
 	setup(t)
 	client := newClient(t)
 	_, err := client.Do("GET", "https://evil.example/v1/documents", nil, nil)
-	asError(t, err, lucidauth.InsecureURL)
+	asError(t, err, lucidauth.StatusInsecureURL)
 	wantStats(t, 0, 0)
 }
 
@@ -415,7 +417,7 @@ func TestWrongSecretIsRejected(t *testing.T) {
 	if token != "" {
 		t.Fatalf("got token %q", token)
 	}
-	e := asError(t, err, lucidauth.CredentialsRejected)
+	e := asError(t, err, lucidauth.StatusCredentialsRejected)
 	if e.Code != 9 || e.HTTPStatus != 401 || e.OAuthError != "invalid_client" ||
 		e.OAuthErrorDescription != "Client authentication failed" || e.Message == "" {
 		t.Fatalf("error %+v", e)
@@ -426,10 +428,19 @@ func TestWrongSecretIsRejected(t *testing.T) {
 	if errors.Is(err, lucidauth.ErrClosed) {
 		t.Fatal("a rejection is not ErrClosed")
 	}
+	// errors.Is against the status constants: the error's own code only.
+	if !errors.Is(err, lucidauth.StatusCredentialsRejected) || errors.Is(err, lucidauth.StatusTokenEndpoint) ||
+		errors.Is(err, lucidauth.StatusClosed) {
+		t.Fatalf("errors.Is(%v, ...) does not follow its Code", err)
+	}
+	wrapped := fmt.Errorf("fetching: %w", err)
+	if !errors.Is(wrapped, lucidauth.StatusCredentialsRejected) {
+		t.Fatal("errors.Is does not see the code through a wrapping error")
+	}
 	wantStats(t, 1, 0) // a 401 is not retried
 
 	_, err = client.Do("GET", "/documents", nil, nil)
-	asError(t, err, lucidauth.CredentialsRejected)
+	asError(t, err, lucidauth.StatusCredentialsRejected)
 	wantStats(t, 2, 0)
 }
 
@@ -438,7 +449,7 @@ func TestScriptedTokenErrorDetails(t *testing.T) {
 	client := newClient(t)
 	script(t, "token", 400, `{"error":"invalid_scope","error_description":"scope x is unknown"}`, nil)
 	_, err := client.Token("x")
-	e := asError(t, err, lucidauth.CredentialsRejected)
+	e := asError(t, err, lucidauth.StatusCredentialsRejected)
 	if e.HTTPStatus != 400 || e.OAuthError != "invalid_scope" || e.OAuthErrorDescription != "scope x is unknown" {
 		t.Fatalf("error %+v", e)
 	}
@@ -459,35 +470,49 @@ func TestClosedHandlesReturnErrors(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 	_, err = client.Token("")
-	if e := asError(t, err, lucidauth.NullArgument); !errors.Is(e, lucidauth.ErrClosed) {
+	if e := asError(t, err, lucidauth.StatusClosed); !errors.Is(e, lucidauth.ErrClosed) {
 		t.Fatalf("%v does not wrap ErrClosed", err)
 	}
+	// Its own status, not the C library's NULL-pointer one; and a Status is an errors.Is target.
+	if !errors.Is(err, lucidauth.StatusClosed) || errors.Is(err, lucidauth.StatusNullArgument) {
+		t.Fatalf("errors.Is(%v, StatusClosed) = %v, errors.Is(.., StatusNullArgument) = %v", err,
+			errors.Is(err, lucidauth.StatusClosed), errors.Is(err, lucidauth.StatusNullArgument))
+	}
+	if got := err.Error(); got != "lucidauth: CLOSED: Client is closed (or nil)" {
+		t.Fatalf("message %q", got)
+	}
+	_, err = client.AccessToken(context.Background())
+	asError(t, err, lucidauth.StatusClosed)
+	_, err = client.AccessToken(context.Background(), lucidauth.ForScope("a"))
+	asError(t, err, lucidauth.StatusClosed)
+	_, err = client.Request(context.Background(), "GET", "/documents", nil)
+	asError(t, err, lucidauth.StatusClosed)
 	_, err = client.TokenForScope("")
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	_, err = client.Do("GET", "/documents", nil, nil)
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 
 	var nilClient *lucidauth.Client
 	_, err = nilClient.Token("")
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	_, err = nilClient.Do("GET", "/", nil, nil)
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	if err := nilClient.Close(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = new(lucidauth.Client).Token("") // a zero Client has no handle
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 
 	creds.Close()
 	creds.Close()
 	_, err = lucidauth.NewClient(creds)
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	_, err = lucidauth.NewClient(creds, lucidauth.WithScope("a"))
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	_, err = lucidauth.NewClient(nil)
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	_, err = lucidauth.NewCredentialsBuilderFrom(creds).Set("scope", "a").Build()
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	wantStats(t, 0, 0)
 }
 
@@ -592,7 +617,7 @@ func TestConcurrentTokensShareOneFetch(t *testing.T) {
 
 func TestMissingProfile(t *testing.T) {
 	_, err := lucidauth.CredentialsFromFile(server.credsPath, "no-such-profile")
-	e := asError(t, err, lucidauth.Config)
+	e := asError(t, err, lucidauth.StatusConfig)
 	if !strings.Contains(e.Message, "no-such-profile") {
 		t.Fatalf("the message does not name the profile: %q", e.Message)
 	}
@@ -603,7 +628,7 @@ func TestMissingProfile(t *testing.T) {
 
 func TestMissingFile(t *testing.T) {
 	_, err := lucidauth.CredentialsFromFile(filepath.Join(t.TempDir(), "absent.cfg"), "")
-	asError(t, err, lucidauth.IO)
+	asError(t, err, lucidauth.StatusIO)
 }
 
 func TestProfilesAndDiscovery(t *testing.T) {
@@ -644,7 +669,7 @@ func TestProfilesAndDiscovery(t *testing.T) {
 		t.Fatalf("discovered LAS_PROFILE=good: %v", err)
 	}
 	_, err = lucidauth.DiscoverCredentials("absent")
-	asError(t, err, lucidauth.Config)
+	asError(t, err, lucidauth.StatusConfig)
 }
 
 func TestNewCredentialsWithOptions(t *testing.T) {
@@ -724,13 +749,13 @@ func TestBuilder(t *testing.T) {
 	creds2.Close()
 
 	_, err = lucidauth.NewCredentialsBuilder().Set("colour", "blue").Build()
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 	_, err = lucidauth.NewCredentialsBuilder().Set("client_id", "x").Set("timeout", "soon").Build()
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 	_, err = lucidauth.NewCredentialsBuilder().Set("client_id", "x").Build()
-	asError(t, err, lucidauth.Config)
+	asError(t, err, lucidauth.StatusConfig)
 	_, err = lucidauth.NewCredentialsBuilder().Set("client_id", "x").Set("client_secret", "S3KRIT\x00x").Build()
-	e := asError(t, err, lucidauth.InvalidArgument)
+	e := asError(t, err, lucidauth.StatusInvalidArgument)
 	if strings.Contains(e.Message, "S3KRIT") {
 		t.Fatalf("message shows the secret: %q", e.Message)
 	}
@@ -740,15 +765,15 @@ func TestArgumentsCIsCannotCarry(t *testing.T) {
 	setup(t)
 	client := newClient(t)
 	_, err := client.Token("a\x00b")
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 	_, err = client.Do("GET", "/a\x00b", nil, nil)
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 	for name, value := range map[string]string{"X-A:b": "1", "X-A": "1\r\nX-Injected: 1", "": "1"} {
 		_, err = client.Do("GET", "/documents", nil, map[string]string{name: value})
-		asError(t, err, lucidauth.InvalidArgument)
+		asError(t, err, lucidauth.StatusInvalidArgument)
 	}
 	_, err = lucidauth.CredentialsFromFile("a\x00b", "")
-	asError(t, err, lucidauth.InvalidArgument)
+	asError(t, err, lucidauth.StatusInvalidArgument)
 	wantStats(t, 0, 0)
 }
 

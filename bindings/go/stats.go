@@ -74,7 +74,7 @@ func (c *Client) Stats() (Stats, error) {
 		return Stats{}, err
 	}
 	if snap == nil {
-		return Stats{}, newError(Internal, "the library reported success but returned no stats", nil)
+		return Stats{}, newError(StatusInternal, "the library reported success but returned no stats", nil)
 	}
 	defer C.lucid_stats_free(snap)
 

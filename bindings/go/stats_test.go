@@ -67,7 +67,7 @@ func TestStatsFieldsCoverEveryCounter(t *testing.T) {
 	var s lucidauth.Stats
 	lucidauth.SetStatField(&s, "last_fetch_latency_ms", 1500)
 	lucidauth.SetStatField(&s, "last_error_status", 9)
-	if s.LastFetchLatency != 1500*time.Millisecond || s.LastError != lucidauth.CredentialsRejected {
+	if s.LastFetchLatency != 1500*time.Millisecond || s.LastError != lucidauth.StatusCredentialsRejected {
 		t.Fatalf("latency %v, last error %v", s.LastFetchLatency, s.LastError)
 	}
 }
@@ -95,7 +95,7 @@ func TestStatsCountFetchesAndMemoryReads(t *testing.T) {
 	s.Scopes = nil
 	latency := s.LastFetchLatency
 	s.LastFetchLatency = 0
-	want := lucidauth.Stats{TokenFetches: 1, MemoryReads: 9, LastError: lucidauth.OK}
+	want := lucidauth.Stats{TokenFetches: 1, MemoryReads: 9, LastError: lucidauth.StatusOK}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Stats() = %+v, want %+v", s, want)
 	}
@@ -140,13 +140,13 @@ func TestStatsCountARejectedFetch(t *testing.T) {
 	defer client.Close()
 
 	_, err = client.Token("")
-	asError(t, err, lucidauth.CredentialsRejected)
+	asError(t, err, lucidauth.StatusCredentialsRejected)
 	wantStats(t, 1, 0)
 	s, err := client.Stats()
 	if err != nil {
 		t.Fatalf("Stats: %v", err)
 	}
-	want := lucidauth.Stats{TokenFetchFailures: 1, LastError: lucidauth.CredentialsRejected, Scopes: []lucidauth.ScopeStats{}}
+	want := lucidauth.Stats{TokenFetchFailures: 1, LastError: lucidauth.StatusCredentialsRejected, Scopes: []lucidauth.ScopeStats{}}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("Stats() = %+v, want %+v", s, want)
 	}
@@ -160,7 +160,7 @@ func TestStatsOfAClosedClient(t *testing.T) {
 	client := newClient(t)
 	client.Close()
 	_, err := client.Stats()
-	asError(t, err, lucidauth.NullArgument)
+	asError(t, err, lucidauth.StatusClosed)
 	if !errors.Is(err, lucidauth.ErrClosed) {
 		t.Fatalf("Stats() after Close: %v, want ErrClosed", err)
 	}

@@ -43,8 +43,12 @@ func TestStatusTableIsTheHeaders(t *testing.T) {
 	if got := lucidauth.Status(len(header)).String(); got != "LUCID_STATUS_UNKNOWN" {
 		t.Errorf("Status(%d).String() = %q, want LUCID_STATUS_UNKNOWN", len(header), got)
 	}
-	if lucidauth.BufferTooSmall != 15 || lucidauth.BufferTooSmall.String() != "LUCID_STATUS_BUFFER_TOO_SMALL" {
-		t.Errorf("BufferTooSmall = %d %q", lucidauth.BufferTooSmall, lucidauth.BufferTooSmall)
+	if lucidauth.StatusBufferTooSmall != 15 || lucidauth.StatusBufferTooSmall.String() != "LUCID_STATUS_BUFFER_TOO_SMALL" {
+		t.Errorf("StatusBufferTooSmall = %d %q", lucidauth.StatusBufferTooSmall, lucidauth.StatusBufferTooSmall)
+	}
+	// The binding's own status has a number no library status has.
+	if _, clash := header[screamingSnake("Closed")]; clash || lucidauth.StatusClosed >= 0 {
+		t.Errorf("StatusClosed = %d clashes with the header", lucidauth.StatusClosed)
 	}
 }
 
@@ -98,7 +102,10 @@ func bindingStatuses(t *testing.T) map[string]int32 {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out[screamingSnake(name.Name)] = int32(n)
+				if !strings.HasPrefix(name.Name, "Status") {
+					t.Fatalf("Status constant %s has no Status prefix", name.Name)
+				}
+				out[screamingSnake(strings.TrimPrefix(name.Name, "Status"))] = int32(n)
 			}
 		}
 	}
@@ -119,6 +126,61 @@ func screamingSnake(name string) string {
 			}
 		}
 		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// TestDeprecatedStatusNames checks the first names of the statuses (Config, ...): each is
+// declared as the Status constant of the same name with the prefix, under a "Deprecated:" doc
+// comment, and there is one for every Status constant but StatusClosed (newer than the names).
+func TestDeprecatedStatusNames(t *testing.T) {
+	file, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliases := map[string]bool{}
+	for _, decl := range file.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gen.Specs {
+			value := spec.(*ast.ValueSpec)
+			target, ok := value.Values[0].(*ast.Ident)
+			if !ok || value.Type != nil || !strings.HasPrefix(target.Name, "Status") {
+				continue
+			}
+			name := value.Names[0].Name
+			if target.Name != "Status"+name {
+				t.Errorf("%s = %s: not the Status constant of its name", name, target.Name)
+			}
+			if value.Doc == nil || !strings.HasPrefix(value.Doc.Text(), "Deprecated: Use "+target.Name) {
+				t.Errorf("%s has no \"Deprecated: Use %s\" comment", name, target.Name)
+			}
+			aliases[name] = true
+		}
+	}
+	for name := range bindingStatuses(t) {
+		if !aliases[pascal(name)] {
+			t.Errorf("no deprecated name for LUCID_STATUS_%s", name)
+		}
+	}
+	if lucidauth.Config != lucidauth.StatusConfig || lucidauth.NullArgument != lucidauth.StatusNullArgument {
+		t.Error("the deprecated names have other values")
+	}
+}
+
+// pascal turns the header's spelling into the Go name: CREDENTIALS_REJECTED ->
+// CredentialsRejected; the initialisms stay upper case (IO, TLS, UTF8, URL, OK).
+func pascal(snake string) string {
+	var b strings.Builder
+	for _, word := range strings.Split(snake, "_") {
+		switch word {
+		case "IO", "TLS", "UTF8", "URL", "OK":
+			b.WriteString(word)
+		default:
+			b.WriteString(word[:1] + strings.ToLower(word[1:]))
+		}
 	}
 	return b.String()
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{judge_exchange, Exchange, Response};
 use crate::log;
 use crate::retry;
+use crate::secret::Secret;
 use crate::stats::Counters;
 use crate::token::Token;
 
@@ -61,10 +62,32 @@ impl Client {
             "{method} {}: 401, fetching a new token and sending once more",
             without_query(path)
         ));
-        Counters::add(&self.counters.unauthorized_refetches, 1);
-        self.tokens.reject(self.scope(None), &token, deadline);
+        self.drop_rejected(self.scope(None), &token, deadline);
         let token = self.tokens.get(self.scope(None), deadline)?;
         self.send_api(method, &url, headers, body, &token, deadline)
+    }
+
+    /// The API answered 401 to a request made with `token` (of `scope`): it is dropped if it is
+    /// still the current one, so that callers who all saw the same rejection cause one new
+    /// fetch, and the next read fetches a new one.
+    pub(super) fn drop_rejected(&self, scope: &str, token: &Token, deadline: Deadline) {
+        Counters::add(&self.counters.unauthorized_refetches, 1);
+        self.tokens.reject(scope, token, deadline);
+    }
+
+    /// The headers that authorize an API request with `token`, in the order they go out:
+    /// `x-api-key` (when there is an api key) and `Authorization`. The one place they are made,
+    /// for the calls the library sends and for those it authorizes (`Client::authorize`).
+    pub(super) fn auth_headers(&self, token: &Token) -> Vec<(&'static str, Secret)> {
+        let mut headers = Vec::with_capacity(2);
+        if let Some(key) = &self.api.api_key {
+            headers.push(("x-api-key", key.clone()));
+        }
+        headers.push((
+            "Authorization",
+            Secret::new(format!("Bearer {}", token.secret())),
+        ));
+        headers
     }
 
     fn send_api(
@@ -76,12 +99,9 @@ impl Client {
         token: &Token,
         deadline: Deadline,
     ) -> Result<Response> {
-        let bearer = format!("Bearer {}", token.secret());
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + 3);
-        if let Some(key) = &self.api.api_key {
-            headers.push(("x-api-key", key.expose()));
-        }
-        headers.push(("Authorization", &bearer));
+        let auth = self.auth_headers(token);
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + auth.len() + 1);
+        headers.extend(auth.iter().map(|(name, value)| (*name, value.expose())));
         headers.extend_from_slice(extra);
         // Every official SDK sends JSON with this type; an API call with a body and no type of
         // its own gets it too.

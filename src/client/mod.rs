@@ -1,8 +1,12 @@
-//! A client: credentials, one HTTP agent and the token pipeline it composes (`pipeline`), and
-//! the API calls made with its tokens (`api`). Safe to share between threads.
+//! A client: credentials, one HTTP agent and the token pipeline it composes (`pipeline`), the
+//! API calls made with its tokens (`api`), and the headers for calls another HTTP client makes
+//! (`authorize`). Safe to share between threads.
 
 mod api;
+mod authorize;
 mod pipeline;
+
+pub use authorize::Authorization;
 
 use crate::cache::TokenCache;
 use crate::clock::{Clock, Deadline, SystemClock};

@@ -4,6 +4,7 @@
 //! The conventions it keeps (ownership, statuses, errors, strings, threads) are written once, in
 //! `docs/API.md#conventions`.
 
+mod authorize;
 mod boundary;
 mod client;
 mod credentials;
@@ -15,6 +16,7 @@ mod stats;
 mod status;
 mod strings;
 
+pub use authorize::*;
 pub use client::*;
 pub use credentials::*;
 pub use error::*;

@@ -13,4 +13,4 @@ mod transport;
 pub use response::Response;
 pub use retryable::judge_exchange;
 pub use tls::system_roots_pem;
-pub use transport::{Exchange, Transport, MAX_TOKEN_RESPONSE, USER_AGENT};
+pub use transport::{http_method, Exchange, Transport, MAX_TOKEN_RESPONSE, USER_AGENT};

@@ -153,15 +153,19 @@ impl Transport {
     }
 }
 
-/// The request of an exchange; a method or header that HTTP cannot carry is refused.
-fn make_request<'a>(x: &Exchange<'a>) -> Result<http::Request<&'a [u8]>> {
-    let method = Method::from_bytes(x.method.as_bytes()).map_err(|_| {
-        let m = x.method;
+/// `method` as HTTP carries it; a name that is not an HTTP token is refused.
+pub fn http_method(method: &str) -> Result<Method> {
+    Method::from_bytes(method.as_bytes()).map_err(|_| {
         Error::new(
             ErrorKind::InvalidArgument,
-            format!("'{m}' is not an HTTP method"),
+            format!("'{method}' is not an HTTP method"),
         )
-    })?;
+    })
+}
+
+/// The request of an exchange; a method or header that HTTP cannot carry is refused.
+fn make_request<'a>(x: &Exchange<'a>) -> Result<http::Request<&'a [u8]>> {
+    let method = http_method(x.method)?;
     let mut builder = http::Request::builder().method(method).uri(x.url);
     for (name, value) in x.headers {
         builder = builder.header(*name, *value);

@@ -321,6 +321,64 @@ static void rejected(const char *base_url) {
     lucid_client_free(client);
 }
 
+/* lucid_client_authorize and lucid_client_unauthorized: the exact headers for the API origin,
+ * nothing for another (and *out left alone), NULL handles and arguments, the 401 drop. */
+static void authorize(const LucidClient *client, const char *base_url) {
+    LucidHeaders *h = NULL, *again = NULL, *untouched = (LucidHeaders *)&failed;
+    LucidError *err = NULL;
+    char url[512], bearer[600], other[512];
+    char *token = NULL;
+    snprintf(url, sizeof url, "%s/v1/documents?limit=1", base_url);
+    snprintf(other, sizeof other, "https://api.lucidtech.ai/v1/documents");
+
+    CHECK(lucid_client_authorize(client, "GET", url, &h, &err) == LUCID_STATUS_OK && err == NULL);
+    CHECK(lucid_client_access_token(client, NULL, &token, &err) == LUCID_STATUS_OK);
+    snprintf(bearer, sizeof bearer, "Bearer %s", token != NULL ? token : "");
+    CHECK(lucid_headers_count(h) == 2);
+    CHECK(h != NULL && strcmp(lucid_headers_name(h, 0), "x-api-key") == 0);
+    CHECK(h != NULL && strcmp(lucid_headers_value(h, 0), "API_KEY") == 0);
+    CHECK(h != NULL && strcmp(lucid_headers_name(h, 1), "Authorization") == 0);
+    CHECK(h != NULL && strcmp(lucid_headers_value(h, 1), bearer) == 0);
+    CHECK(lucid_headers_name(h, 2) == NULL && lucid_headers_value(h, 2) == NULL);
+    CHECK(lucid_headers_name(h, (size_t)-1) == NULL);
+
+    /* Another origin: refused, *out as it was. */
+    LucidStatus st = lucid_client_authorize(client, "GET", other, &untouched, &err);
+    CHECK(untouched == (LucidHeaders *)&failed);
+    expect_status(st, err, LUCID_STATUS_INSECURE_URL, "another origin");
+    err = NULL;
+    st = lucid_client_authorize(client, "GE T", url, &again, &err);
+    CHECK(again == NULL);
+    expect_status(st, err, LUCID_STATUS_INVALID_ARGUMENT, "HTTP method");
+    err = NULL;
+
+    /* NULL handles and arguments; accessors answer their defaults. */
+    EXPECT_NULL_ARG(lucid_client_authorize(NULL, "GET", url, &again, &err), "client");
+    EXPECT_NULL_ARG(lucid_client_authorize(client, NULL, url, &again, &err), "method");
+    EXPECT_NULL_ARG(lucid_client_authorize(client, "GET", NULL, &again, &err), "url");
+    EXPECT_NULL_ARG(lucid_client_authorize(client, "GET", url, NULL, &err), "out");
+    EXPECT_NULL_ARG(lucid_client_unauthorized(NULL, h, NULL, NULL, &err), "client");
+    EXPECT_NULL_ARG(lucid_client_unauthorized(client, NULL, NULL, NULL, &err), "sent");
+    CHECK(again == NULL);
+    CHECK(lucid_client_authorize(NULL, "GET", url, &again, NULL) == LUCID_STATUS_NULL_ARGUMENT);
+    CHECK(lucid_headers_count(NULL) == 0);
+    CHECK(lucid_headers_name(NULL, 0) == NULL && lucid_headers_value(NULL, 0) == NULL);
+    lucid_headers_free(NULL);
+
+    /* The 401: the token that was sent is dropped once; a second report of it changes nothing. */
+    CHECK(lucid_client_unauthorized(client, h, "Bearer error=\"invalid_token\"", NULL, &err) == LUCID_STATUS_OK);
+    CHECK(lucid_client_authorize(client, "GET", url, &again, &err) == LUCID_STATUS_OK);
+    CHECK(again != NULL && strcmp(lucid_headers_value(again, 1), bearer) != 0);
+    CHECK(lucid_client_unauthorized(client, h, NULL, "nonce", &err) == LUCID_STATUS_OK && err == NULL);
+    LucidHeaders *third = NULL;
+    CHECK(lucid_client_authorize(client, "GET", url, &third, &err) == LUCID_STATUS_OK);
+    CHECK(third != NULL && again != NULL && strcmp(lucid_headers_value(third, 1), lucid_headers_value(again, 1)) == 0);
+    lucid_headers_free(third);
+    lucid_headers_free(again);
+    lucid_headers_free(h);
+    lucid_string_free(token);
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
         fprintf(stderr, "usage: ffi_contract CREDENTIALS_FILE BASE_URL SCRATCH_DIR\n");
@@ -338,6 +396,7 @@ int main(int argc, char **argv) {
     null_arguments(creds, client);
     bad_strings(client);
     round_trip(client);
+    authorize(client, argv[2]);
     rejected(argv[2]);
     bad_files(argv[3]);
     lucid_client_free(client);

@@ -18,6 +18,11 @@ pub fn root() -> &'static Path {
 
 /// Compiles `source` (C99, warnings as errors) into target/<profile>/deps/c-tests/`name`.
 pub fn compile(source: &str, name: &str) -> PathBuf {
+    compile_with(source, name, &[])
+}
+
+/// `compile`, linked with the libraries `libs` too (e.g. `-lcurl`).
+pub fn compile_with(source: &str, name: &str, libs: &[&str]) -> PathBuf {
     let out_dir = lib_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join(name);
@@ -40,6 +45,7 @@ pub fn compile(source: &str, name: &str) -> PathBuf {
         .arg(format!("-L{}", lib.display()))
         .arg("-llucidauth")
         .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(libs)
         .status()
         .expect("a C compiler (cc) is installed");
     assert!(status.success(), "compiling {source} failed");
@@ -99,4 +105,23 @@ pub fn lucid_command(home: &Path, args: &[&str]) -> Command {
     let mut cmd = c_program(lucid());
     cmd.env("HOME", home).args(args);
     cmd
+}
+
+/// Whether the C compiler finds `header` (e.g. `curl/curl.h`): tests of programs that need an
+/// optional library are skipped, with a line saying so, when it is missing.
+pub fn has_header(header: &str) -> bool {
+    use std::io::Write;
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let Ok(mut child) = Command::new(cc)
+        .args(["-E", "-x", "c", "-o", "/dev/null", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "#include <{header}>");
+    }
+    child.wait().is_ok_and(|s| s.success())
 }

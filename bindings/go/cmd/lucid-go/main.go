@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -58,14 +59,14 @@ func run() int {
 	defer client.Close()
 
 	if flag.NArg() == 0 {
-		token, err := client.Token("")
+		token, err := client.AccessToken(context.Background())
 		if err != nil {
 			return fail(err)
 		}
 		fmt.Println(token)
 		return 0
 	}
-	resp, err := client.Do(flag.Arg(0), flag.Arg(1), nil, nil)
+	resp, err := client.Request(context.Background(), flag.Arg(0), flag.Arg(1), nil)
 	if err != nil {
 		return fail(err)
 	}
