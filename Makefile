@@ -3,6 +3,8 @@
 #   make demo    build, then run build/lucid against the bundled local server
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
+#   make cross   Windows DLL and Linux aarch64 builds in build/cross; make cross-test tests them
+#                under Wine and qemu-user (make test runs it once make cross-setup was), see mk/cross.mk
 #   make header  regenerate include/lucidauth.h and README's key table after changing them
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
 #   make deb     Debian packages liblucidauth0 and liblucidauth-dev in build/deb, see mk/deb.mk
@@ -37,6 +39,7 @@ test: lib
 	sh bindings/csharp/run_tests.sh
 	sh scripts/test_install.sh
 	sh scripts/test_deb.sh
+	$(MAKE) --no-print-directory cross-test-if-set-up
 
 check:
 	sh scripts/install-test-deps.sh
@@ -52,3 +55,4 @@ clean:
 include mk/install.mk
 include mk/deb.mk
 include mk/bench.mk
+include mk/cross.mk
