@@ -9,6 +9,7 @@
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
 #   make deb     Debian packages liblucidauth0 and liblucidauth-dev in build/deb, see mk/deb.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
+#   make soak    a fleet of processes and hostile peers against the local server, see mk/soak.mk
 
 CARGO   ?= cargo
 CC      ?= cc
@@ -55,4 +56,5 @@ clean:
 include mk/install.mk
 include mk/deb.mk
 include mk/bench.mk
+include mk/soak.mk
 include mk/cross.mk

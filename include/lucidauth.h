@@ -55,6 +55,10 @@ enum LucidStatus
   LUCID_STATUS_TLS = 14,
   // A caller's buffer was too small for the result; the size needed was written instead.
   LUCID_STATUS_BUFFER_TOO_SMALL = 15,
+  // The API kept rejecting fresh tokens (HTTP 401): another process or host with the same
+  // client id is probably fetching its own, which invalidates this one's. The refetch is damped
+  // and this call could not wait for it; share tokens (`use_cache`, `cache_url`).
+  LUCID_STATUS_UNAUTHORIZED = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

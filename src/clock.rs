@@ -7,6 +7,7 @@
 //! `CLOCK_MONOTONIC_COARSE` on Linux: a few nanoseconds instead of a few dozen, at a resolution
 //! of a few milliseconds, which is plenty for lifetimes counted in seconds.
 
+use crate::error::{Error, ErrorKind};
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -43,6 +44,34 @@ pub fn later(at: Instant, by: Duration) -> Instant {
 /// `d` in whole nanoseconds, saturating.
 pub fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// When one call (`Client::access_token`, `Client::request`) must be over: made at its start,
+/// `retry_deadline` later, and passed down through lock waits, token fetches, API exchanges,
+/// their retries and the refetch after a 401. "Time left" is computed here and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// The deadline `within` from now.
+    pub fn after(within: Duration) -> Deadline {
+        Deadline(later(Instant::now(), within))
+    }
+
+    /// The time left before it (zero once it passed).
+    pub fn left(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// The earlier of this deadline and `within` from now.
+    pub fn within(&self, within: Duration) -> Deadline {
+        Deadline(self.0.min(later(Instant::now(), within)))
+    }
+
+    /// The error of a call that ran out of time while `what`.
+    pub fn passed(what: &str) -> Error {
+        Error::new(ErrorKind::Timeout, format!("{what}: retry_deadline passed"))
+    }
 }
 
 /// A clock: monotonic time and wall time that move together.

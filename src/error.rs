@@ -31,6 +31,9 @@ pub enum ErrorKind {
     TooLarge,
     /// A bug inside the library (a caught panic).
     Internal,
+    /// The API rejected fresh tokens (401) faster than the client refetches them: the refetch
+    /// is damped, and the call could not wait for it.
+    Unauthorized,
 }
 
 /// An error with the details a caller needs to report or act on it.

@@ -18,6 +18,27 @@ pub fn encode_basic(value: &str) -> String {
     out
 }
 
+/// Percent-encodes `value` as RFC 3986 does for a URI component: the unreserved characters
+/// (letters, digits, `-._~`) stay, every other byte becomes `%XX`.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            push_hex(&mut out, byte);
+        }
+    }
+    out
+}
+
+fn push_hex(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(HEX[usize::from(byte >> 4)] as char);
+    out.push(HEX[usize::from(byte & 15)] as char);
+}
+
 /// The length of `encode(value)`.
 fn encoded_len(value: &str) -> usize {
     value
@@ -33,16 +54,13 @@ fn keeps(byte: u8) -> bool {
 /// Appends `encode(value)` to `out` (which must have room, if it holds a secret: a buffer that
 /// grows leaves its old copy behind, unwiped).
 fn encode_into(out: &mut String, value: &str, space: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         if keeps(byte) {
             out.push(byte as char);
         } else if byte == b' ' {
             out.push_str(space);
         } else {
-            out.push('%');
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 15)] as char);
+            push_hex(out, byte);
         }
     }
 }

@@ -1,51 +1,51 @@
 //! lucidauth: OAuth2 client-credentials access tokens for the Lucidtech (Cradl) API and the
 //! Lucidworks AI identity endpoint, kept fresh and shared between threads, and authorized API
 //! calls made with them. The Rust API is here; `ffi` exposes it to C.
+//!
+//! The parts, each a folder, import one way: `config` ← `http`, `token`, `cache` ← `client` ←
+//! `ffi`; the files at this root are what every part uses (see the README's "Layout").
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod cache;
 mod client;
-pub mod clock;
-mod credentials;
-mod credentials_file;
-mod disk_cache;
-pub mod endpoint;
+mod clock;
+mod config;
 mod error;
 pub mod ffi;
 mod form;
-mod ini;
-mod keys;
+mod http;
+mod jwt;
 pub mod log;
-mod preissued;
-mod proxy;
-mod redis_cache;
-mod response;
 mod retry;
 mod secret;
-mod shared_cache;
 mod stats;
-pub mod token;
-mod token_copy;
-mod token_endpoint;
-mod token_source;
-mod transport;
+mod token;
 
 pub use client::Client;
-pub use clock::{Clock, ManualClock, Moment, SystemClock};
-pub use credentials::{ClientAuth, Credentials, CredentialsBuilder, TokenParams};
-pub use credentials_file::{
-    default_cradl_path, default_path, discover, discover_from, discover_with, from_file,
-    from_ini_str, from_json_str, DEFAULT_PROFILE,
+pub use clock::{Clock, Deadline, ManualClock, Moment, SystemClock};
+pub use config::{
+    default_cradl_path, default_path, discover, from_file, from_ini_str, from_json_str, ClientAuth,
+    Credentials, CredentialsBuilder, DefaultValue, Discovery, KeySpec, RetrySettings, TokenParams,
+    ValueKind, DEFAULT_PROFILE, KEYS, MAX_SECONDS,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use keys::{DefaultValue, KeySpec, Kind, KEYS, MAX_SECONDS};
-pub use response::Response;
-pub use retry::RetryPolicy;
+pub use http::{Response, MAX_TOKEN_RESPONSE, USER_AGENT};
 pub use secret::Secret;
-pub use stats::{Origin, ScopeStats, Stats};
+pub use stats::{ScopeStats, Stats, TokenOrigin};
 pub use token::Token;
-pub use transport::{MAX_TOKEN_RESPONSE, USER_AGENT};
 
 /// The library's version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Internals that the project's own test and fuzz crates reach: the URL forms, the token
+/// request and answer, the parsers of outside input. Not a stable API.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::config::url;
+    pub use crate::jwt::{claims as jwt_claims, exp as jwt_exp};
+    pub use crate::secret::Redactor;
+    pub use crate::token::request::{build_request, TokenRequest};
+    pub use crate::token::response::parse_response;
+    pub use crate::token::MAX_LIFETIME;
+}

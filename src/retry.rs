@@ -1,64 +1,19 @@
-//! When and how long to wait before trying an exchange again: a bounded number of attempts,
-//! exponential backoff with jitter, `Retry-After` honoured up to a cap, all inside one deadline.
+//! The one retry loop: a bounded number of attempts, exponential backoff with jitter, a wait the
+//! server asked for honoured up to a cap, all inside one deadline. What is worth retrying is the
+//! caller's to judge (see `http::retryable` for HTTP exchanges).
 
-use crate::clock::later;
-use crate::error::{Error, ErrorKind, Result};
+use crate::clock::Deadline;
+use crate::config::RetrySettings;
+use crate::error::Result;
 use crate::log;
-use crate::transport::RawResponse;
+use crate::stats::Counters;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
-use std::time::{Duration, Instant, SystemTime};
-
-/// Retry settings, from the credentials (`max_retries`, `retry_backoff_ms`, `retry_deadline`,
-/// `max_retry_after`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts after the first.
-    pub max_retries: u32,
-    /// The first backoff; each further one doubles, up to [`MAX_BACKOFF`].
-    pub backoff: Duration,
-    /// No attempt starts, and no wait ends, later than this after the first attempt began.
-    pub deadline: Duration,
-    /// A longer `Retry-After` is waited only this long.
-    pub max_retry_after: Duration,
-}
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
 
 /// The longest backoff between two attempts, whatever the attempt number.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 3,
-            backoff: Duration::from_millis(200),
-            deadline: Duration::from_secs(60),
-            max_retry_after: Duration::from_secs(30),
-        }
-    }
-}
-
-/// When one call (`Client::access_token`, `Client::request`) must be over: made at its start,
-/// `retry_deadline` later, and passed down through lock waits, token fetches, API exchanges,
-/// their retries and the refetch after a 401.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Deadline(Instant);
-
-impl Deadline {
-    /// The deadline `within` from now.
-    pub fn after(within: Duration) -> Deadline {
-        Deadline(later(Instant::now(), within))
-    }
-
-    /// The time left before it (zero once it passed).
-    pub fn left(&self) -> Duration {
-        self.0.saturating_duration_since(Instant::now())
-    }
-
-    /// The error of a call that ran out of time while `what`.
-    pub fn passed(what: &str) -> Error {
-        Error::new(ErrorKind::Timeout, format!("{what}: retry_deadline passed"))
-    }
-}
 
 /// Whether an outcome is worth another attempt, and how long the server asked us to wait.
 pub enum Verdict {
@@ -66,102 +21,81 @@ pub enum Verdict {
     Retry { retry_after: Option<Duration> },
 }
 
-impl RetryPolicy {
-    /// Runs `attempt` (given the time left before `deadline`) until `judge` calls its outcome
-    /// final, the retries are used up, or the next wait would end past the deadline; returns the
-    /// last outcome. With no time left for a first attempt, a timeout error.
-    pub fn run<T>(
-        &self,
-        what: &str,
-        deadline: Deadline,
-        mut attempt: impl FnMut(Duration) -> Result<T>,
-        judge: impl Fn(&Result<T>) -> Verdict,
-    ) -> Result<T> {
-        let mut retries = 0;
-        loop {
-            let left = deadline.left();
-            if left.is_zero() {
-                return Err(Deadline::passed(what));
-            }
-            let began = Instant::now();
-            let outcome = attempt(left);
-            let Verdict::Retry { retry_after } = judge(&outcome) else {
-                return outcome;
-            };
-            if retries >= self.max_retries {
-                return outcome;
-            }
-            let wait = match retry_after {
-                Some(asked) => asked.min(self.max_retry_after),
-                None => self.backoff_for(retries),
-            };
-            if wait >= deadline.left() {
-                log::info(&format!(
-                    "{what}: giving up, the next attempt would pass the deadline"
-                ));
-                return outcome;
-            }
-            retries += 1;
-            log::info(&format!(
-                "{what}: attempt {retries} failed ({}) after {} ms; retrying in {} ms",
-                describe(&outcome),
-                began.elapsed().as_millis(),
-                wait.as_millis()
-            ));
-            std::thread::sleep(wait);
+/// Runs `attempt` (given the time left before `deadline`) until `judge` calls its outcome final,
+/// the retries of `settings` are used up, or the next wait would end past the deadline; returns
+/// the last outcome, and adds the retries made to `retries`. With no time left for a first
+/// attempt, a timeout error.
+pub fn run<T>(
+    settings: &RetrySettings,
+    what: &str,
+    deadline: Deadline,
+    retries: &AtomicU64,
+    mut attempt: impl FnMut(Duration) -> Result<T>,
+    judge: impl Fn(&Result<T>) -> Verdict,
+) -> Result<T> {
+    let mut made = 0;
+    let outcome = loop {
+        let left = deadline.left();
+        if left.is_zero() {
+            break Err(Deadline::passed(what));
         }
-    }
-
-    /// Exponential backoff with jitter: a random time between half and all of `backoff * 2^n`.
-    fn backoff_for(&self, retry: u32) -> Duration {
-        let full = self
-            .backoff
-            .saturating_mul(1u32 << retry.min(16))
-            .min(MAX_BACKOFF);
-        let half = full / 2;
-        let spread = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(if spread == 0 {
-            0
-        } else {
-            random() % (spread + 1)
-        })
-    }
+        let began = Instant::now();
+        let outcome = attempt(left);
+        let Verdict::Retry { retry_after } = judge(&outcome) else {
+            break outcome;
+        };
+        let Some(wait) = next_wait(settings, made, retry_after, deadline, what) else {
+            break outcome;
+        };
+        made += 1;
+        log::info(&format!(
+            "{what}: attempt {made} failed ({}) after {} ms; retrying in {} ms",
+            describe(&outcome),
+            began.elapsed().as_millis(),
+            wait.as_millis()
+        ));
+        std::thread::sleep(wait);
+    };
+    Counters::add(retries, u64::from(made));
+    outcome
 }
 
-/// The verdict for an exchange whose failure or answer may be temporary: connection failures,
-/// timeouts, 429 and 5xx are retried when `transient_ok` (idempotent, or the token endpoint);
-/// 429 and 503 always.
-pub fn judge_exchange(outcome: &Result<RawResponse>, transient_ok: bool) -> Verdict {
-    match outcome {
-        Ok(r) if r.status == 429 || r.status == 503 => Verdict::Retry {
-            retry_after: retry_after(r),
-        },
-        Ok(r) if r.status >= 500 && transient_ok => Verdict::Retry {
-            retry_after: retry_after(r),
-        },
-        Err(e) if transient_ok && matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
-            Verdict::Retry { retry_after: None }
-        }
-        _ => Verdict::Final,
+/// The wait before retry number `made + 1`, or `None` when no retry is left or the wait would
+/// end past `deadline`.
+fn next_wait(
+    settings: &RetrySettings,
+    made: u32,
+    retry_after: Option<Duration>,
+    deadline: Deadline,
+    what: &str,
+) -> Option<Duration> {
+    if made >= settings.max_retries {
+        return None;
     }
+    let wait = match retry_after {
+        Some(asked) => asked.min(settings.max_retry_after),
+        None => backoff(settings.backoff, made, MAX_BACKOFF),
+    };
+    if wait >= deadline.left() {
+        log::info(&format!(
+            "{what}: giving up, the next attempt would pass the deadline"
+        ));
+        return None;
+    }
+    Some(wait)
 }
 
-/// `Retry-After` as seconds or an HTTP date, as a wait from now.
-fn retry_after(response: &RawResponse) -> Option<Duration> {
-    let value = response
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
-        .1
-        .trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+/// Exponential backoff with jitter: a random time between half and all of `first * 2^n`, at
+/// most `max`.
+pub fn backoff(first: Duration, n: u32, max: Duration) -> Duration {
+    let full = first.saturating_mul(1u32 << n.min(16)).min(max);
+    let half = full / 2;
+    let spread = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
+    half + Duration::from_nanos(if spread == 0 {
+        0
+    } else {
+        random() % (spread + 1)
+    })
 }
 
 fn describe<T>(outcome: &Result<T>) -> String {
@@ -179,22 +113,11 @@ fn random() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
+    use crate::error::{Error, ErrorKind};
     use std::cell::Cell;
 
-    fn response(status: u16, retry_after: Option<&str>) -> RawResponse {
-        RawResponse {
-            status,
-            headers: retry_after
-                .map(|v| ("retry-after".to_string(), v.to_string()))
-                .into_iter()
-                .collect(),
-            body: Vec::new(),
-        }
-    }
-
-    fn fast() -> RetryPolicy {
-        RetryPolicy {
+    fn fast() -> RetrySettings {
+        RetrySettings {
             max_retries: 3,
             backoff: Duration::from_millis(1),
             deadline: Duration::from_secs(5),
@@ -202,89 +125,56 @@ mod tests {
         }
     }
 
+    fn retry_unless_done(o: &Result<u16>) -> Verdict {
+        match o {
+            Ok(200) => Verdict::Final,
+            Ok(_) => Verdict::Retry {
+                retry_after: Some(Duration::from_secs(30)),
+            },
+            Err(_) => Verdict::Retry { retry_after: None },
+        }
+    }
+
     #[test]
-    fn retries_are_bounded() {
-        let calls = Cell::new(0);
-        let out = fast().run(
+    fn retries_are_bounded_and_counted() {
+        let (calls, retries) = (Cell::new(0), AtomicU64::new(0));
+        let out = run(
+            &fast(),
             "t",
             Deadline::after(fast().deadline),
+            &retries,
             |_| {
                 calls.set(calls.get() + 1);
-                Ok(response(500, None))
+                Err::<u16, _>(Error::new(ErrorKind::Transport, "refused"))
             },
-            |o| judge_exchange(o, true),
+            retry_unless_done,
         );
-        assert_eq!(out.unwrap().status, 500);
+        assert_eq!(out.unwrap_err().kind(), ErrorKind::Transport);
         assert_eq!(calls.get(), 4);
-    }
-
-    #[test]
-    fn what_is_retried() {
-        let t = |status| {
-            matches!(
-                judge_exchange(&Ok(response(status, None)), true),
-                Verdict::Retry { .. }
-            )
-        };
-        let nonidem = |status| {
-            matches!(
-                judge_exchange(&Ok(response(status, None)), false),
-                Verdict::Retry { .. }
-            )
-        };
-        assert!(t(500) && t(502) && t(503) && t(429));
-        assert!(!t(400) && !t(401) && !t(404) && !t(200));
-        assert!(nonidem(429) && nonidem(503) && !nonidem(500) && !nonidem(502));
-        let refused = Err(Error::new(ErrorKind::Transport, "refused"));
-        assert!(matches!(
-            judge_exchange(&refused, true),
-            Verdict::Retry { .. }
-        ));
-        assert!(matches!(judge_exchange(&refused, false), Verdict::Final));
-        assert!(matches!(
-            judge_exchange(&Err(Error::new(ErrorKind::TooLarge, "x")), true),
-            Verdict::Final
-        ));
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        assert_eq!(
-            retry_after(&response(503, Some("7"))),
-            Some(Duration::from_secs(7))
-        );
-        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
-        let got = retry_after(&response(503, Some(&soon))).unwrap();
-        assert!(
-            got > Duration::from_secs(115) && got <= Duration::from_secs(120),
-            "{got:?}"
-        );
-        assert_eq!(
-            retry_after(&response(503, Some("Sun, 06 Nov 1994 08:49:37 GMT"))),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after(&response(503, Some("soon"))), None);
+        assert_eq!(retries.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 
     #[test]
     fn the_deadline_stops_waiting() {
-        let policy = RetryPolicy {
+        let settings = RetrySettings {
             deadline: Duration::from_millis(50),
             max_retry_after: Duration::from_secs(60),
             ..fast()
         };
         let calls = Cell::new(0);
         let started = Instant::now();
-        let out = policy.run(
+        let out = run(
+            &settings,
             "t",
-            Deadline::after(policy.deadline),
+            Deadline::after(settings.deadline),
+            &AtomicU64::new(0),
             |_| {
                 calls.set(calls.get() + 1);
-                Ok(response(503, Some("30")))
+                Ok(503)
             },
-            |o| judge_exchange(o, true),
+            retry_unless_done,
         );
-        assert_eq!(out.unwrap().status, 503);
+        assert_eq!(out.unwrap(), 503);
         assert_eq!(
             calls.get(),
             1,
@@ -296,14 +186,16 @@ mod tests {
     #[test]
     fn a_deadline_already_passed_makes_no_attempt() {
         let calls = Cell::new(0);
-        let out = fast().run(
+        let out = run(
+            &fast(),
             "t",
             Deadline::after(Duration::ZERO),
+            &AtomicU64::new(0),
             |_| {
                 calls.set(calls.get() + 1);
-                Ok(response(200, None))
+                Ok(200)
             },
-            |o| judge_exchange(o, true),
+            retry_unless_done,
         );
         assert_eq!(out.unwrap_err().kind(), ErrorKind::Timeout);
         assert_eq!(calls.get(), 0);
@@ -313,15 +205,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_inside_bounds() {
-        let p = RetryPolicy {
-            backoff: Duration::from_millis(100),
-            ..fast()
-        };
-        for retry in 0..6 {
-            let full = Duration::from_millis(100 << retry).min(MAX_BACKOFF);
-            let d = p.backoff_for(retry);
-            assert!(d >= full / 2 && d <= full, "{retry}: {d:?}");
+        let first = Duration::from_millis(100);
+        for n in 0..6 {
+            let full = Duration::from_millis(100 << n).min(MAX_BACKOFF);
+            let d = backoff(first, n, MAX_BACKOFF);
+            assert!(d >= full / 2 && d <= full, "{n}: {d:?}");
         }
-        assert!(p.backoff_for(40) <= MAX_BACKOFF && p.backoff_for(40) >= MAX_BACKOFF / 2);
+        let far = backoff(first, 40, MAX_BACKOFF);
+        assert!(far <= MAX_BACKOFF && far >= MAX_BACKOFF / 2);
     }
 }

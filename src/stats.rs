@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Where a token came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub enum TokenOrigin {
     /// Fetched from the token endpoint by this process.
     TokenEndpoint,
     /// Read from the shared cache (another process, or an earlier run, fetched it).
@@ -18,12 +18,12 @@ pub enum Origin {
     PreIssued,
 }
 
-impl Origin {
+impl TokenOrigin {
     pub fn name(self) -> &'static str {
         match self {
-            Origin::TokenEndpoint => "token endpoint",
-            Origin::SharedCache => "shared cache",
-            Origin::PreIssued => "pre-issued",
+            TokenOrigin::TokenEndpoint => "token endpoint",
+            TokenOrigin::SharedCache => "shared cache",
+            TokenOrigin::PreIssued => "pre-issued",
         }
     }
 }
@@ -115,7 +115,7 @@ pub struct Stats {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScopeStats {
     pub scope: String,
-    pub origin: Origin,
+    pub origin: TokenOrigin,
     /// Until the token enters its refresh window (zero once it has).
     pub refresh_in: Duration,
     /// Until it expires (zero once it has).

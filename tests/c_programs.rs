@@ -248,6 +248,33 @@ fn lucid_request_data_from_text_file_and_stdin_goes_as_json() {
         "lucid: cannot read /nonexistent/body.json: No such file or directory\n"
     );
     assert_eq!((server.token_requests(), server.api_requests()), (3, 3));
+
+    // A body past 64 MiB is refused before anything is sent: /dev/zero, a (sparse) file one
+    // byte too long, standard input from /dev/zero.
+    let big = home.0.join("big.bin");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    let big_arg = format!("@{}", big.display());
+    for (arg, name) in [
+        ("@/dev/zero", "/dev/zero".to_string()),
+        (big_arg.as_str(), big.display().to_string()),
+    ] {
+        let out = run_lucid(&home.0, &["request", "POST", "/x", "--data", arg]);
+        assert_eq!(out.status.code(), Some(2), "{arg}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("lucid: {name} holds more than 67108864 bytes (64 MiB), the largest body --data sends\n")
+        );
+    }
+    let out = lucid_command(&home.0, &["request", "POST", "/x", "--data", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("lucid: standard input holds more than 67108864 bytes"));
+    assert_eq!((server.token_requests(), server.api_requests()), (3, 3));
 }
 
 /// On a terminal the body is followed by a newline, so "HTTP 200" is not glued to it; into a

@@ -2,7 +2,26 @@
 
 mod support;
 
-use lucidauth::{discover_from, discover_with, from_file, ErrorKind};
+use lucidauth::{from_file, Credentials, Discovery, ErrorKind, Result};
+
+/// Discovery with the environment `env` and at most one default file.
+fn discover_with(
+    profile: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    default_file: Option<PathBuf>,
+) -> Result<Credentials> {
+    discover_from(profile, env, default_file.as_slice())
+}
+
+/// Discovery with the environment `env` and these default files.
+fn discover_from(
+    profile: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    files: &[PathBuf],
+) -> Result<Credentials> {
+    let files = files.to_vec();
+    Discovery { env, files }.find(profile)
+}
 use std::path::PathBuf;
 use support::TempDir;
 
@@ -100,7 +119,7 @@ fn percent_and_semicolon_in_a_secret_are_literal_and_crlf_is_fine() {
     let c = from_file(&path, Some("p")).unwrap();
     assert_eq!(c.client_id(), "id;1");
     // The secret is only visible on the wire: check the Basic header built from it.
-    let request = lucidauth::token::build_request(&c, None);
+    let request = lucidauth::internal::build_request(&c.token_endpoint().unwrap(), None);
     let basic = &request.headers[0].1;
     use base64::Engine;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -111,7 +130,7 @@ fn percent_and_semicolon_in_a_secret_are_literal_and_crlf_is_fine() {
 
 /// A valid value for every key of the table, different from its default where it has one.
 fn sample(key: &lucidauth::KeySpec) -> String {
-    use lucidauth::Kind;
+    use lucidauth::ValueKind as Kind;
     match (&key.kind, key.name) {
         (_, "auth_endpoint") => "https://auth.example.com".into(),
         (_, "api_endpoint") => "https://api.example.com/v2".into(),

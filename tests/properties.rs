@@ -1,7 +1,9 @@
 //! Property tests: arbitrary input to the INI reader, the endpoint parser and the token response
 //! parser never panics, and what they accept keeps its invariants. A bounded number of cases.
 
-use lucidauth::{endpoint, from_ini_str, token, Clock, ErrorKind, SystemClock};
+use lucidauth::internal::url as endpoint;
+use lucidauth::internal::{self, Redactor};
+use lucidauth::{from_ini_str, Clock, ErrorKind, SystemClock};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -52,7 +54,7 @@ proptest! {
     fn values_are_taken_literally(secret in "[!-~&&[^\\[\\]]][ -~]{0,30}[!-~]") {
         let c = from_ini_str(&format!("client_id = id\nclient_secret = {secret}\n"), None);
         let c = c.map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let request = token::build_request(&c, None);
+        let request = internal::build_request(&c.token_endpoint().unwrap(), None);
         use base64::Engine;
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("id:{secret}"));
         prop_assert_eq!(&request.headers[0].1, &format!("Basic {basic}"));
@@ -82,7 +84,7 @@ proptest! {
 
     #[test]
     fn the_token_parser_never_panics(status in 100u16..600, body in prop::collection::vec(any::<u8>(), 0..200)) {
-        let _ = token::parse_response(status, &body, SystemClock.moment(), Duration::from_secs(300), &|s| s.to_string());
+        let _ = internal::parse_response(status, &body, SystemClock.moment(), Duration::from_secs(300), &Redactor::new());
     }
 
     #[test]
@@ -101,10 +103,10 @@ proptest! {
         if let Some(e) = &expires { fields.push(format!("\"expires_in\":{e}")); }
         if let Some(k) = &kind { fields.push(format!("\"token_type\":\"{k}\"")); }
         let body = format!("{{{}}}", fields.join(","));
-        match token::parse_response(200, body.as_bytes(), SystemClock.moment(), Duration::from_secs(300), &|s| s.to_string()) {
+        match internal::parse_response(200, body.as_bytes(), SystemClock.moment(), Duration::from_secs(300), &Redactor::new()) {
             Ok(t) => {
                 prop_assert_eq!(Some(t.secret()), access.as_deref());
-                prop_assert!(t.lifetime() <= token::MAX_LIFETIME);
+                prop_assert!(t.lifetime() <= internal::MAX_LIFETIME);
             }
             Err(e) => prop_assert_eq!(e.kind(), ErrorKind::Protocol),
         }

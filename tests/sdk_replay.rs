@@ -267,8 +267,13 @@ fn cradl_env_with_a_kinde_host_gets_the_kinde_flow() {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.to_string())
     };
-    let creds = lucidauth::discover_from(None, &env, &[]).unwrap();
-    let request = lucidauth::token::build_request(&creds, None);
+    let creds = lucidauth::Discovery {
+        env: &env,
+        files: Vec::new(),
+    }
+    .find(None)
+    .unwrap();
+    let request = lucidauth::internal::build_request(&creds.token_endpoint().unwrap(), None);
     assert_eq!(request.url, "https://auth.cradl.ai/oauth2/token");
     assert_eq!(text(&request.body), KINDE_BODY);
     assert!(request.headers.iter().all(|(n, _)| *n != "Authorization"));

@@ -2,7 +2,7 @@
 
 mod support;
 
-use lucidauth::{Client, ErrorKind, ManualClock, Origin};
+use lucidauth::{Client, ErrorKind, ManualClock, TokenOrigin as Origin};
 use lucidauth_testserver::Scripted;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

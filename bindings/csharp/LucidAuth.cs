@@ -73,6 +73,8 @@ namespace LucidAuth
         Tls = 14,
         /// <summary>A caller's buffer was too small for the result (<see cref="Client.Token"/> retries with a larger one).</summary>
         BufferTooSmall = 15,
+        /// <summary>The API kept rejecting fresh tokens (HTTP 401), the refetch is damped: share tokens (<c>use_cache</c>, <c>cache_url</c>).</summary>
+        Unauthorized = 16,
     }
 
     /// <summary>

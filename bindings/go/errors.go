@@ -32,6 +32,7 @@ const (
 	Internal            Status = 13 // LUCID_STATUS_INTERNAL: a bug in the library
 	TLS                 Status = 14 // LUCID_STATUS_TLS: the server's certificate could not be verified; not retried
 	BufferTooSmall      Status = 15 // LUCID_STATUS_BUFFER_TOO_SMALL: a caller's buffer was too small (Token retries with a larger one)
+	Unauthorized        Status = 16 // LUCID_STATUS_UNAUTHORIZED: the API kept rejecting fresh tokens (401); share tokens (use_cache, cache_url)
 )
 
 // String is the library's name of the status, e.g. "LUCID_STATUS_TIMEOUT"

@@ -220,7 +220,12 @@ static int print_token(const LucidClient *client) {
     return EXIT_OK;
 }
 
-/* Reads all of `file` into a new buffer (*out, free it) of *len bytes; 0 on success, else errno. */
+/* The largest body --data reads from a file or standard input: beyond it, an error (a body read
+   from /dev/zero or an endless pipe must not grow without bound). */
+#define MAX_DATA_BYTES ((size_t)64 * 1024 * 1024)
+
+/* Reads all of `file` into a new buffer (*out, free it) of *len bytes; 0 on success, EFBIG when
+   it holds more than MAX_DATA_BYTES, else errno. */
 static int read_all(FILE *file, char **out, size_t *len) {
     size_t cap = 4096, used = 0;
     char *buf = malloc(cap);
@@ -228,6 +233,10 @@ static int read_all(FILE *file, char **out, size_t *len) {
         return ENOMEM;
     }
     for (;;) {
+        if (used > MAX_DATA_BYTES) {
+            free(buf);
+            return EFBIG;
+        }
         if (used == cap) {
             char *bigger = realloc(buf, cap * 2);
             if (bigger == NULL) {
@@ -237,7 +246,11 @@ static int read_all(FILE *file, char **out, size_t *len) {
             buf = bigger;
             cap *= 2;
         }
-        size_t n = fread(buf + used, 1, cap - used, file);
+        size_t want = cap - used;
+        if (want > MAX_DATA_BYTES + 1 - used) {
+            want = MAX_DATA_BYTES + 1 - used; /* one byte past the cap is enough to know */
+        }
+        size_t n = fread(buf + used, 1, want, file);
         used += n;
         if (n == 0) {
             break;
@@ -271,6 +284,11 @@ static int request_body(const char *data, const char **body, size_t *len, char *
     int error = file == NULL ? errno : read_all(file, owned, len);
     if (file != NULL && file != stdin) {
         fclose(file);
+    }
+    if (error == EFBIG) {
+        fprintf(stderr, "lucid: %s holds more than %zu bytes (64 MiB), the largest body --data sends\n", name,
+                MAX_DATA_BYTES);
+        return EXIT_USAGE;
     }
     if (error != 0) {
         fprintf(stderr, "lucid: cannot read %s: %s\n", name, strerror(error));

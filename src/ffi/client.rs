@@ -1,11 +1,11 @@
 //! Clients from C: tokens and authorized requests.
 
 use super::boundary::{
-    bytes, free, guard, guard_value, handle, optional_string, out_buf, out_ptr, string,
-    string_array,
+    bytes, guard, handle, optional_string, out_buf, out_ptr, string, string_array,
 };
 use super::credentials::LucidCredentials;
 use super::error::LucidError;
+use super::raw::{free, guard_value};
 use super::response::LucidResponse;
 use super::status::LucidStatus;
 use super::strings::into_c_string;

@@ -1,9 +1,8 @@
 //! Credentials from C: built key by key, read from a file, or discovered.
 
-use super::boundary::{
-    free, guard, guard_value, handle, handle_mut, maybe, optional_string, out_ptr, string,
-};
+use super::boundary::{guard, handle, handle_mut, optional_string, out_ptr, string};
 use super::error::LucidError;
+use super::raw::{free, guard_value, maybe};
 use super::status::LucidStatus;
 use crate::{Credentials, CredentialsBuilder};
 use once_cell::sync::Lazy;

@@ -1,7 +1,7 @@
 //! `LucidError`: the details of a failure, handed to the caller through an optional
 //! `LucidError **` out-parameter rather than thread-local state (a goroutine may change threads).
 
-use super::boundary::{free, guard_value, maybe};
+use super::raw::{free, guard_value, maybe};
 use super::status::LucidStatus;
 use crate::Error;
 use std::ffi::CString;

@@ -1,7 +1,7 @@
 //! Log lines to a C callback.
 
-use super::boundary::guard_value;
 use super::error::c_string;
+use super::raw::guard_value;
 use crate::log::{self, Level};
 use std::os::raw::{c_char, c_void};
 use std::sync::Arc;

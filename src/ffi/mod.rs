@@ -9,6 +9,7 @@ mod client;
 mod credentials;
 mod error;
 mod log;
+mod raw;
 mod response;
 mod stats;
 mod status;

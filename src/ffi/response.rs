@@ -1,7 +1,8 @@
 //! API responses from C: status, headers and body, borrowed from the response handle.
 
-use super::boundary::{free, guard, guard_value, handle, maybe, out_ptr, string};
+use super::boundary::{guard, handle, out_ptr, string};
 use super::error::{c_string, LucidError};
+use super::raw::{free, guard_value, maybe};
 use super::status::LucidStatus;
 use crate::Response;
 use std::ffi::CString;

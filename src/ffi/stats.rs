@@ -1,9 +1,10 @@
 //! Client stats from C: a snapshot handle read through accessors, so that counters can be added
 //! without changing any struct the caller sees.
 
-use super::boundary::{free, guard, guard_value, handle, maybe, out_ptr};
+use super::boundary::{guard, handle, out_ptr};
 use super::client::LucidClient;
 use super::error::LucidError;
+use super::raw::{free, guard_value, maybe};
 use super::status::LucidStatus;
 use crate::Stats;
 use std::ffi::{CStr, CString};
@@ -165,9 +166,9 @@ pub extern "C" fn lucid_stats_scope_origin(
             .and_then(|s| s.inner.scopes.get(index))
             .map(|s| s.origin);
         match origin {
-            Some(crate::Origin::TokenEndpoint) => c"token endpoint".as_ptr(),
-            Some(crate::Origin::SharedCache) => c"shared cache".as_ptr(),
-            Some(crate::Origin::PreIssued) => c"pre-issued".as_ptr(),
+            Some(crate::TokenOrigin::TokenEndpoint) => c"token endpoint".as_ptr(),
+            Some(crate::TokenOrigin::SharedCache) => c"shared cache".as_ptr(),
+            Some(crate::TokenOrigin::PreIssued) => c"pre-issued".as_ptr(),
             None => std::ptr::null(),
         }
     })

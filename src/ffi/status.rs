@@ -1,6 +1,6 @@
 //! Status codes: fixed numbers that never change meaning; 0 is success.
 
-use super::boundary::guard_value;
+use super::raw::guard_value;
 use crate::ErrorKind;
 use once_cell::sync::Lazy;
 use std::ffi::{CStr, CString};
@@ -43,6 +43,10 @@ pub enum LucidStatus {
     Tls = 14,
     /// A caller's buffer was too small for the result; the size needed was written instead.
     BufferTooSmall = 15,
+    /// The API kept rejecting fresh tokens (HTTP 401): another process or host with the same
+    /// client id is probably fetching its own, which invalidates this one's. The refetch is damped
+    /// and this call could not wait for it; share tokens (`use_cache`, `cache_url`).
+    Unauthorized = 16,
 }
 
 impl From<ErrorKind> for LucidStatus {
@@ -60,6 +64,7 @@ impl From<ErrorKind> for LucidStatus {
             ErrorKind::Protocol => LucidStatus::Protocol,
             ErrorKind::TooLarge => LucidStatus::TooLarge,
             ErrorKind::Internal => LucidStatus::Internal,
+            ErrorKind::Unauthorized => LucidStatus::Unauthorized,
         }
     }
 }
@@ -67,7 +72,7 @@ impl From<ErrorKind> for LucidStatus {
 impl LucidStatus {
     /// Every status, in number order: `ALL[n]` is the status numbered `n` (a test checks this
     /// and that the header names no other).
-    pub const ALL: [LucidStatus; 16] = [
+    pub const ALL: [LucidStatus; 17] = [
         LucidStatus::Ok,
         LucidStatus::NullArgument,
         LucidStatus::InvalidUtf8,
@@ -84,6 +89,7 @@ impl LucidStatus {
         LucidStatus::Internal,
         LucidStatus::Tls,
         LucidStatus::BufferTooSmall,
+        LucidStatus::Unauthorized,
     ];
 }
 
@@ -137,6 +143,11 @@ mod tests {
             assert_eq!(*status as i32 as usize, n);
         }
         assert_eq!(NAMES[15].to_str(), Ok("LUCID_STATUS_BUFFER_TOO_SMALL"));
+        assert_eq!(NAMES[16].to_str(), Ok("LUCID_STATUS_UNAUTHORIZED"));
+        assert_eq!(
+            LucidStatus::from(ErrorKind::Unauthorized),
+            LucidStatus::Unauthorized
+        );
         assert_eq!(NAMES[1].to_str(), Ok("LUCID_STATUS_NULL_ARGUMENT"));
         assert_eq!(NAMES[14].to_str(), Ok("LUCID_STATUS_TLS"));
     }

@@ -1,6 +1,6 @@
 //! Strings the library hands out, and the version.
 
-use super::boundary::guard_value;
+use super::raw::guard_value;
 use std::ffi::CString;
 use std::os::raw::c_char;
 

@@ -144,7 +144,7 @@ static void bad_strings(const LucidClient *client) {
     CHECK(strcmp(lucid_status_name(LUCID_STATUS_TIMEOUT), "LUCID_STATUS_TIMEOUT") == 0);
     CHECK(strcmp(lucid_status_name(-7), "LUCID_STATUS_UNKNOWN") == 0);
     CHECK(strcmp(lucid_status_name(LUCID_STATUS_BUFFER_TOO_SMALL), "LUCID_STATUS_BUFFER_TOO_SMALL") == 0);
-    CHECK(strcmp(lucid_status_name(LUCID_STATUS_BUFFER_TOO_SMALL + 1), "LUCID_STATUS_UNKNOWN") == 0);
+    CHECK(strcmp(lucid_status_name(LUCID_STATUS_UNAUTHORIZED + 1), "LUCID_STATUS_UNKNOWN") == 0);
     CHECK(strcmp(lucid_credentials_key(0), "client_id") == 0);
     size_t keys = 0;
     while (lucid_credentials_key(keys) != NULL) {

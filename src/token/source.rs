@@ -1,12 +1,12 @@
 //! Where tokens come from. The pipeline of a client is made of these, front to back: the
-//! in-memory cache ([`crate::cache::TokenCache`]) asks a [`crate::preissued::PreIssued`] (when an
-//! `access_token` was given), which asks a [`crate::shared_cache::SharedCache`] (when tokens are
-//! shared with other processes), which asks the [`crate::token_endpoint::TokenEndpoint`] (when
-//! there are client credentials).
+//! in-memory cache (`cache::TokenCache`) asks a [`super::PreIssued`] (when an `access_token`
+//! was given), which asks the shared cache (`cache::SharedCache`, when tokens are shared with
+//! other processes), which asks the [`super::TokenEndpoint`] (when there are client
+//! credentials). `client::pipeline` puts them together.
 
+use super::Token;
+use crate::clock::Deadline;
 use crate::error::Result;
-use crate::retry::Deadline;
-use crate::token::Token;
 use std::fmt::Debug;
 
 pub trait TokenSource: Send + Sync + Debug {

@@ -3,7 +3,8 @@
 //! reader, the docs table (README.md, kept equal by a test) and the bindings' key lists (tested
 //! against `lucid_credentials_key`) all follow this table.
 
-use crate::endpoint;
+use super::url;
+use crate::jwt;
 use crate::secret::Secret;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ pub const MAX_SECONDS: u64 = 365 * 24 * 3600;
 #[derive(Debug)]
 pub struct KeySpec {
     pub name: &'static str,
-    pub kind: Kind,
+    pub kind: ValueKind,
     pub default: DefaultValue,
     /// Never shown in a message, a log line or `Debug`, and wiped when freed.
     pub secret: bool,
@@ -23,7 +24,7 @@ pub struct KeySpec {
 
 /// What a key's value is, and so how it is checked.
 #[derive(Debug)]
-pub enum Kind {
+pub enum ValueKind {
     /// Any text; surrounding blanks are trimmed; empty is refused.
     Text,
     /// A file or directory path.
@@ -83,69 +84,70 @@ impl Value {
 
 /// The table.
 pub const KEYS: &[KeySpec] = &[
-    KeySpec { name: "client_id", kind: Kind::Text,
+    KeySpec { name: "client_id", kind: ValueKind::Text,
         default: DefaultValue::Computed("required, unless `access_token` is set"), secret: false,
         doc: "the OAuth2 client id" },
-    KeySpec { name: "client_secret", kind: Kind::Text,
+    KeySpec { name: "client_secret", kind: ValueKind::Text,
         default: DefaultValue::Computed("required with `client_id`"), secret: true,
         doc: "the OAuth2 client secret" },
-    KeySpec { name: "api_key", kind: Kind::Text, default: DefaultValue::None, secret: true,
+    KeySpec { name: "api_key", kind: ValueKind::Text, default: DefaultValue::None, secret: true,
         doc: "sent as `x-api-key` on API calls" },
-    KeySpec { name: "auth_endpoint", kind: Kind::Checked(check_auth_endpoint),
+    KeySpec { name: "auth_endpoint", kind: ValueKind::Checked(check_auth_endpoint),
         default: DefaultValue::Value("auth.lucidtech.ai"), secret: false,
         doc: "a host or an origin (`https://host[:port]`): gets `/oauth2/token`; a host with a path prefix and no scheme, as the official SDKs write it (`auth.lucidtech.ai/oauth2`): gets `/token` appended; an `https://` URL with a path: kept as it is" },
-    KeySpec { name: "api_endpoint", kind: Kind::Checked(check_api_endpoint),
+    KeySpec { name: "api_endpoint", kind: ValueKind::Checked(check_api_endpoint),
         default: DefaultValue::Value("https://api.lucidtech.ai/v1"), secret: false,
         doc: "base URL; request paths are joined to it" },
-    KeySpec { name: "scope", kind: Kind::Scope, default: DefaultValue::None, secret: false,
+    KeySpec { name: "scope", kind: ValueKind::Scope, default: DefaultValue::None, secret: false,
         doc: "space-separated scopes to ask for" },
-    KeySpec { name: "token_params", kind: Kind::Choice(&["query", "body"]),
+    KeySpec { name: "token_params", kind: ValueKind::Choice(&["query", "body"]),
         default: DefaultValue::Computed("`query`; `body` for a Cradl/Kinde token endpoint"), secret: false,
         doc: "`query` (the vendors' form) or `body` (RFC 6749 §4.4.2)" },
-    KeySpec { name: "client_auth", kind: Kind::Choice(&["basic", "basic_urlencoded", "post"]),
+    KeySpec { name: "client_auth", kind: ValueKind::Choice(&["basic", "basic_urlencoded", "post"]),
         default: DefaultValue::Computed("`basic`; `post` for a Cradl/Kinde token endpoint"), secret: false,
         doc: "`basic`, `basic_urlencoded` (RFC 6749 §2.3.1) or `post`" },
-    KeySpec { name: "use_cache", kind: Kind::Bool, default: DefaultValue::Value("false"), secret: false,
+    KeySpec { name: "use_cache", kind: ValueKind::Bool,
+        default: DefaultValue::Computed("`false`; `true` for a Lucidworks token URL (`identity.lucidworks.com`)"), secret: false,
         doc: "`true` shares tokens with other processes through a cache on disk" },
-    KeySpec { name: "cache_dir", kind: Kind::Path, default: DefaultValue::Computed("`~/.lucidtech/cache`"),
+    KeySpec { name: "cache_dir", kind: ValueKind::Path, default: DefaultValue::Computed("`~/.lucidtech/cache`"),
         secret: false, doc: "where that cache lives" },
-    KeySpec { name: "cache_url", kind: Kind::Checked(check_redis_url), default: DefaultValue::None,
+    KeySpec { name: "cache_url", kind: ValueKind::Checked(check_redis_url), default: DefaultValue::None,
         secret: true,
         doc: "`redis://host:port/db` or `rediss://...`: share tokens between hosts through Redis (implies a shared cache); plain `redis://` only to loopback unless `allow_http`" },
-    KeySpec { name: "proxy", kind: Kind::Checked(crate::proxy::check_key),
+    KeySpec { name: "proxy", kind: ValueKind::Checked(super::proxy::check_key),
         default: DefaultValue::Computed("from the environment: `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY`"), secret: true,
         doc: "`http://[user:password@]host[:port]` (port 1080 if none) or `https://...` (TLS to the proxy too, port 443 if none): HTTPS goes through it as a CONNECT tunnel, except to hosts in `NO_PROXY`; `none` ignores the environment" },
-    KeySpec { name: "ca_file", kind: Kind::Path, default: DefaultValue::Computed("system roots"),
+    KeySpec { name: "ca_file", kind: ValueKind::Path, default: DefaultValue::Computed("system roots"),
         secret: false, doc: "PEM bundle of extra trusted roots, added to the system's" },
-    KeySpec { name: "timeout", kind: Kind::Seconds { min: 1 }, default: DefaultValue::Value("30"),
+    KeySpec { name: "timeout", kind: ValueKind::Seconds { min: 1 }, default: DefaultValue::Value("30"),
         secret: false, doc: "seconds for one HTTP exchange, cut to what is left of `retry_deadline`" },
-    KeySpec { name: "refresh_margin", kind: Kind::Seconds { min: 0 }, default: DefaultValue::Value("300"),
+    KeySpec { name: "refresh_margin", kind: ValueKind::Seconds { min: 0 }, default: DefaultValue::Value("300"),
         secret: false, doc: "seconds before expiry at which a token is renewed, at most half its lifetime" },
-    KeySpec { name: "allow_http", kind: Kind::Bool, default: DefaultValue::Value("false"), secret: false,
+    KeySpec { name: "allow_http", kind: ValueKind::Bool, default: DefaultValue::Value("false"), secret: false,
         doc: "`true` permits plain `http://` (and `redis://`) to a host that is not loopback" },
-    KeySpec { name: "connect_timeout", kind: Kind::Seconds { min: 1 }, default: DefaultValue::Value("10"),
+    KeySpec { name: "connect_timeout", kind: ValueKind::Seconds { min: 1 }, default: DefaultValue::Value("10"),
         secret: false, doc: "seconds to connect (TCP and TLS), within `timeout`" },
-    KeySpec { name: "max_response_bytes", kind: Kind::Count { min: 1, max: u64::MAX },
+    KeySpec { name: "max_response_bytes", kind: ValueKind::Count { min: 1, max: u64::MAX },
         default: DefaultValue::Value("67108864"), secret: false,
         doc: "largest API response body read (64 MiB by default); beyond it `LUCID_STATUS_TOO_LARGE`" },
-    KeySpec { name: "max_retries", kind: Kind::Count { min: 0, max: 100 }, default: DefaultValue::Value("3"),
+    KeySpec { name: "max_retries", kind: ValueKind::Count { min: 0, max: 100 }, default: DefaultValue::Value("3"),
         secret: false, doc: "retries after the first attempt" },
-    KeySpec { name: "retry_backoff_ms", kind: Kind::Millis, default: DefaultValue::Value("200"),
+    KeySpec { name: "retry_backoff_ms", kind: ValueKind::Millis, default: DefaultValue::Value("200"),
         secret: false,
         doc: "first backoff; each further one doubles (at most 10 s), with jitter (a random time between half and all of it)" },
-    KeySpec { name: "retry_deadline", kind: Kind::Seconds { min: 1 }, default: DefaultValue::Value("60"),
+    KeySpec { name: "retry_deadline", kind: ValueKind::Seconds { min: 1 }, default: DefaultValue::Value("60"),
         secret: false,
         doc: "seconds within which one whole call ends: lock waits, the token fetch, the API exchange, their retries and the refetch after a 401" },
-    KeySpec { name: "max_retry_after", kind: Kind::Seconds { min: 0 }, default: DefaultValue::Value("30"),
+    KeySpec { name: "max_retry_after", kind: ValueKind::Seconds { min: 0 }, default: DefaultValue::Value("30"),
         secret: false, doc: "longest `Retry-After` honoured, in seconds" },
-    KeySpec { name: "refresh_ahead", kind: Kind::Bool, default: DefaultValue::Value("true"),
+    KeySpec { name: "refresh_ahead", kind: ValueKind::Bool, default: DefaultValue::Value("true"),
         secret: false,
         doc: "renew a token in the background during its refresh window (its last `refresh_margin`), serving the current one meanwhile; `false`: the caller that finds it stale waits for the new one" },
-    KeySpec { name: "audience", kind: Kind::Text,
+    KeySpec { name: "audience", kind: ValueKind::Text,
         default: DefaultValue::Computed("`https://api.cradl.ai/v1` for a Cradl/Kinde token endpoint, else none"),
         secret: false,
         doc: "sent as `audience` with `grant_type` (in the query or the body, as `token_params` says)" },
-    KeySpec { name: "access_token", kind: Kind::Checked(check_access_token), default: DefaultValue::None,
+    KeySpec { name: "access_token", kind: ValueKind::Checked(check_access_token), default: DefaultValue::None,
         secret: true,
         doc: "a pre-issued JWT, used without any fetch until its `exp` less `refresh_margin`; then the client credentials fetch tokens, and without them a call fails with `LUCID_STATUS_CONFIG`" },
 ];
@@ -160,26 +162,26 @@ impl KeySpec {
     pub fn parse(&self, raw: &str) -> Result<Value, String> {
         let v = raw.trim();
         let value = match &self.kind {
-            Kind::Text | Kind::Path => text(v)?,
-            Kind::Checked(check) => {
+            ValueKind::Text | ValueKind::Path => text(v)?,
+            ValueKind::Checked(check) => {
                 check(v).map_err(|why| format!("is not usable: {why}"))?;
                 text(v)?
             }
-            Kind::Bool => Value::Bool(parse_bool(v).ok_or("must be true or false")?),
-            Kind::Seconds { min } => {
+            ValueKind::Bool => Value::Bool(parse_bool(v).ok_or("must be true or false")?),
+            ValueKind::Seconds { min } => {
                 Value::Duration(Duration::from_secs(number(v, *min, MAX_SECONDS)?))
             }
-            Kind::Millis => {
+            ValueKind::Millis => {
                 Value::Duration(Duration::from_millis(number(v, 0, MAX_SECONDS * 1000)?))
             }
-            Kind::Count { min, max } => Value::Number(number(v, *min, *max)?),
-            Kind::Choice(words) => {
+            ValueKind::Count { min, max } => Value::Number(number(v, *min, *max)?),
+            ValueKind::Choice(words) => {
                 if !words.contains(&v) {
                     return Err(format!("must be {}", one_of(words)));
                 }
                 Value::Text(v.to_string())
             }
-            Kind::Scope => {
+            ValueKind::Scope => {
                 let words: Vec<&str> = v.split_whitespace().collect();
                 if words.is_empty() {
                     return Err("is empty".to_string());
@@ -239,23 +241,23 @@ pub fn parse_bool(value: &str) -> Option<bool> {
 }
 
 fn check_auth_endpoint(v: &str) -> Result<(), String> {
-    endpoint::token_url(v)
+    url::token_url(v)
         .map(drop)
         .map_err(|e| e.message().to_string())
 }
 
 fn check_api_endpoint(v: &str) -> Result<(), String> {
-    endpoint::api_base(v)
+    url::api_base(v)
         .map(drop)
         .map_err(|e| e.message().to_string())
 }
 
 /// The token is never quoted: it is a secret.
 fn check_access_token(v: &str) -> Result<(), String> {
-    if !crate::token::is_valid_token(v) {
+    if !jwt::is_valid_token(v) {
         return Err("has characters a header cannot carry".to_string());
     }
-    crate::token::jwt_exp(v)
+    jwt::exp(v)
         .map(drop)
         .ok_or_else(|| "must be a JWT with an exp claim".to_string())
 }

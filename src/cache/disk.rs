@@ -8,13 +8,15 @@
 //! not a regular file is ignored; temporary files get unpredictable names and are created
 //! exclusively. An entry is used only if its MAC, keyed by the client secret, matches.
 
+use super::entry::{Entry, EntryId, MAX_ENTRY};
+use super::shared::{store_error, Held, Store};
+use crate::clock::Deadline;
 use crate::error::Result;
 use crate::log;
-use crate::shared_cache::{store_error, Entry, Held, Key, Store, MAX_ENTRY};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug)]
 pub struct DiskStore {
@@ -66,11 +68,11 @@ impl DiskStore {
         })
     }
 
-    fn path(&self, key: &Key, extension: &str) -> PathBuf {
+    fn path(&self, key: &EntryId, extension: &str) -> PathBuf {
         self.dir.join(format!("{}.{extension}", key.name))
     }
 
-    fn read(&self, key: &Key) -> Result<Option<Entry>> {
+    fn read(&self, key: &EntryId) -> Result<Option<Entry>> {
         let path = self.path(key, "json");
         let mut options = OpenOptions::new();
         options.read(true);
@@ -156,11 +158,11 @@ fn random_hex() -> Result<String> {
 }
 
 impl Store for DiskStore {
-    fn load(&self, key: &Key) -> Result<Option<Entry>> {
+    fn load(&self, key: &EntryId) -> Result<Option<Entry>> {
         self.read(key)
     }
 
-    fn save(&self, key: &Key, entry: &Entry, _fresh_for: Duration) -> Result<()> {
+    fn save(&self, key: &EntryId, entry: &Entry, _fresh_for: Duration) -> Result<()> {
         let path = self.path(key, "json");
         let temp = self.dir.join(format!("{}.{}.tmp", key.name, random_hex()?));
         let fail = |e: std::io::Error| store_error(format!("{}: {e}", temp.display()));
@@ -187,7 +189,7 @@ impl Store for DiskStore {
         })
     }
 
-    fn lock<'a>(&'a self, key: &Key, wait: Duration) -> Result<Option<Box<dyn Held + 'a>>> {
+    fn lock<'a>(&'a self, key: &EntryId, wait: Duration) -> Result<Option<Box<dyn Held + 'a>>> {
         let path = self.path(key, "lock");
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -207,13 +209,12 @@ impl Store for DiskStore {
                 path.display()
             )));
         }
-        let until = crate::clock::later(Instant::now(), wait);
+        let until = Deadline::after(wait);
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(Some(Box::new(LockFile(file)))),
-                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < until => {
-                    let left = until.saturating_duration_since(Instant::now());
-                    std::thread::sleep(left.min(Duration::from_millis(5)));
+                Err(std::fs::TryLockError::WouldBlock) if !until.left().is_zero() => {
+                    std::thread::sleep(until.left().min(Duration::from_millis(5)));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
                 Err(std::fs::TryLockError::Error(e)) => {
@@ -223,7 +224,7 @@ impl Store for DiskStore {
         }
     }
 
-    fn remove_if(&self, key: &Key, token: &str, wait: Duration) -> Result<()> {
+    fn remove_if(&self, key: &EntryId, token: &str, wait: Duration) -> Result<()> {
         let Some(_held) = self.lock(key, wait)? else {
             return Ok(());
         };

@@ -1,4 +1,4 @@
-//! An API response, fully read.
+//! A response, fully read: what every exchange returns, and what an API call hands back.
 
 /// Status, headers (names in lower case, in the order received) and body of an API answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

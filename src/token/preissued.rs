@@ -2,12 +2,12 @@
 //! as a token source in front of the token endpoint: served without any fetch while its JWT `exp`
 //! is more than `refresh_margin` away, then left to the client credentials, if there are any.
 
-use crate::clock::Clock;
+use super::{Token, TokenSource};
+use crate::clock::{Clock, Deadline};
+use crate::config::PreIssuedConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::retry::Deadline;
+use crate::jwt;
 use crate::secret::Secret;
-use crate::token::{self, Token};
-use crate::token_source::TokenSource;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,16 +28,14 @@ pub struct PreIssued {
 
 impl PreIssued {
     pub fn new(
-        token: Secret,
-        scope: &str,
-        margin: Duration,
+        config: PreIssuedConfig,
         next: Option<Box<dyn TokenSource>>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         PreIssued {
-            token,
-            scope: scope.to_string(),
-            margin,
+            token: config.token,
+            scope: config.scope,
+            margin: config.refresh_margin,
             refused: AtomicBool::new(false),
             next,
             clock,
@@ -50,7 +48,7 @@ impl PreIssued {
             return None;
         }
         let now = self.clock.moment();
-        let left = token::jwt_lifetime(self.token.expose(), now.wall)?;
+        let left = jwt::lifetime(self.token.expose(), now.wall)?;
         if left <= self.margin {
             return None;
         }
@@ -112,6 +110,14 @@ mod tests {
         }
     }
 
+    fn config(jwt: &str, margin: u64) -> PreIssuedConfig {
+        PreIssuedConfig {
+            token: Secret::new(jwt),
+            scope: String::new(),
+            refresh_margin: Duration::from_secs(margin),
+        }
+    }
+
     fn soon() -> Deadline {
         Deadline::after(Duration::from_secs(60))
     }
@@ -135,9 +141,7 @@ mod tests {
             }
         }
         let source = PreIssued::new(
-            Secret::new(jwt.clone()),
-            "",
-            Duration::from_secs(300),
+            config(&jwt, 300),
             Some(Box::new(Shared(next.clone()))),
             clock.clone(),
         );
@@ -156,13 +160,7 @@ mod tests {
     fn without_client_credentials_an_expired_token_is_a_config_error() {
         let clock = Arc::new(ManualClock::new());
         let jwt = jwt_expiring_in(&clock, 1000);
-        let source = PreIssued::new(
-            Secret::new(jwt.clone()),
-            "",
-            Duration::from_secs(300),
-            None,
-            clock.clone(),
-        );
+        let source = PreIssued::new(config(&jwt, 300), None, clock.clone());
         let t = source.fetch("", soon()).unwrap();
         clock.advance(Duration::from_secs(701));
         let e = source.fetch("", soon()).unwrap_err();
@@ -173,7 +171,7 @@ mod tests {
             e.message()
         );
         assert!(!e.message().contains(&jwt));
-        let fresh_again = PreIssued::new(Secret::new(jwt), "", Duration::ZERO, None, clock);
+        let fresh_again = PreIssued::new(config(&jwt, 0), None, clock);
         fresh_again.reject("", &t, soon());
         assert!(fresh_again
             .fetch("", soon())

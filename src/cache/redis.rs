@@ -2,12 +2,14 @@
 //! TTL of the token's fresh time, a `SET NX PX` lock whose lease runs out if its holder dies, and a
 //! compare-and-delete script for the 401 rule.
 
+use super::entry::{Entry, EntryId, MAX_ENTRY};
+use super::shared::{store_error, Held, Store};
+use crate::clock::Deadline;
 use crate::error::Result;
 use crate::log;
-use crate::shared_cache::{store_error, Entry, Held, Key, Store, MAX_ENTRY};
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long Redis may take to connect or to answer one command.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -64,7 +66,7 @@ impl RedisStore {
     pub fn new(url: &str, lease: Duration, ca_file: Option<&Path>) -> Result<RedisStore> {
         let client = match ca_file {
             Some(ca_file) if url.starts_with("rediss://") => {
-                let mut roots = system_roots_pem();
+                let mut roots = crate::http::system_roots_pem();
                 let extra = std::fs::read(ca_file).map_err(|e| {
                     store_error(format!("ca_file {}: cannot read: {e}", ca_file.display()))
                 })?;
@@ -116,29 +118,12 @@ impl RedisStore {
     }
 }
 
-/// The system's trusted roots as PEM: given roots replace the system's in the redis crate, and
-/// `ca_file` must add to them.
-fn system_roots_pem() -> Vec<u8> {
-    use base64::Engine;
-    let mut pem = Vec::new();
-    for der in rustls_native_certs::load_native_certs().certs {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-        for line in b64.as_bytes().chunks(64) {
-            pem.extend_from_slice(line);
-            pem.push(b'\n');
-        }
-        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
-    }
-    pem
-}
-
-fn entry_key(key: &Key) -> String {
+fn entry_key(key: &EntryId) -> String {
     format!("lucidauth:token:{}", key.name)
 }
 
 impl Store for RedisStore {
-    fn load(&self, key: &Key) -> Result<Option<Entry>> {
+    fn load(&self, key: &EntryId) -> Result<Option<Entry>> {
         let name = entry_key(key);
         // At most one byte past the cap is read: a huge value is never pulled into memory.
         let bytes = zeroize::Zeroizing::new(self.run(|c| {
@@ -168,7 +153,7 @@ impl Store for RedisStore {
         }
     }
 
-    fn save(&self, key: &Key, entry: &Entry, fresh_for: Duration) -> Result<()> {
+    fn save(&self, key: &EntryId, entry: &Entry, fresh_for: Duration) -> Result<()> {
         let ttl = u64::try_from(fresh_for.as_millis()).unwrap_or(u64::MAX);
         if ttl == 0 {
             return Ok(());
@@ -184,18 +169,18 @@ impl Store for RedisStore {
         })
     }
 
-    fn lock<'a>(&'a self, key: &Key, wait: Duration) -> Result<Option<Box<dyn Held + 'a>>> {
+    fn lock<'a>(&'a self, key: &EntryId, wait: Duration) -> Result<Option<Box<dyn Held + 'a>>> {
         let lock_key = format!("lucidauth:lock:{}", key.name);
         let owner = format!(
             "{}-{:?}-{}",
             std::process::id(),
             std::thread::current().id(),
-            crate::shared_cache::millis(std::time::SystemTime::now())
+            super::entry::millis(std::time::SystemTime::now())
         );
         let lease = u64::try_from(self.lease.as_millis())
             .unwrap_or(u64::MAX)
             .max(1);
-        let until = crate::clock::later(Instant::now(), wait);
+        let until = Deadline::after(wait);
         loop {
             let taken = self.run(|c| {
                 redis::cmd("SET")
@@ -213,7 +198,7 @@ impl Store for RedisStore {
                     owner,
                 })));
             }
-            let left = until.saturating_duration_since(Instant::now());
+            let left = until.left();
             if left.is_zero() {
                 return Ok(None);
             }
@@ -221,7 +206,7 @@ impl Store for RedisStore {
         }
     }
 
-    fn remove_if(&self, key: &Key, token: &str, _wait: Duration) -> Result<()> {
+    fn remove_if(&self, key: &EntryId, token: &str, _wait: Duration) -> Result<()> {
         let script = redis::Script::new(REMOVE_IF);
         let name = entry_key(key);
         self.run(|c| script.key(&name).arg(token).invoke::<i64>(c))

@@ -25,6 +25,13 @@ pub fn is_kinde_token_url(token_url: &str) -> bool {
         || host.ends_with(".kinde.com")
 }
 
+/// Whether `token_url` is Lucidworks AI's identity endpoint (`identity.lucidworks.com`), which
+/// invalidates a client's earlier tokens each time it issues one: there tokens are shared by
+/// default (`use_cache`).
+pub fn is_lucidworks_token_url(token_url: &str) -> bool {
+    origin_of(token_url).is_ok_and(|o| o.host.trim_end_matches('.') == "identity.lucidworks.com")
+}
+
 /// Scheme, host and port of a URL: where a request really goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {

@@ -9,28 +9,33 @@
 //! Refresh ahead: when a token enters its refresh window (its last `refresh_margin`), callers
 //! keep getting it at once and one short-lived thread per slot fetches its successor. A failed
 //! refresh is logged and tried again on a later read, after a backoff; the old token is served
-//! until it really expires. The cache joins its threads when it is dropped: a client is freed
-//! after at most the one fetch in flight, which its deadline bounds.
+//! until it really expires. A renewal runs detached: it holds only what it owns (its slot and
+//! the shared source, reference-counted), so dropping the cache (freeing the client) never waits
+//! for it, even from the renewal's own thread (a log callback); it ends on its own deadline and
+//! its token then goes with the last reference.
+//!
+//! Bounded: besides the client's own scope, at most [`MAX_SCOPES`] scopes keep a slot; making
+//! one more evicts the least recently used (its token is fetched again if asked for later).
 
-use crate::clock::{nanos, Clock};
-use crate::error::{Error, Result};
+use super::damp::Damper;
+use super::slot::{read, write, Read, Shared, Slot, SEEN};
+use crate::clock::{Clock, Deadline};
+use crate::config::MemoryConfig;
+use crate::error::Result;
 use crate::log;
-use crate::retry::Deadline;
 use crate::stats::{Counters, ScopeStats};
-use crate::token::Token;
-use crate::token_copy::TokenCopy;
-use crate::token_source::TokenSource;
-use std::cell::RefCell;
+use crate::token::{Token, TokenSource};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-/// The first wait after a failed background refresh; each further failure doubles it.
-const REFRESH_BACKOFF: Duration = Duration::from_secs(1);
-/// The longest wait between two background refresh attempts.
-const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(60);
+/// How many scopes besides the client's own keep a token in memory; beyond it the least
+/// recently used slot is evicted.
+pub const MAX_SCOPES: usize = 64;
+/// A slot's last use is written at most this often (monotonic nanoseconds): reads of a hot
+/// scope do not all write the same word.
+const USE_RESOLUTION: u64 = 1_000_000;
 
 /// The front of a client's token pipeline: tokens kept in memory, per scope, in front of the
 /// source that fetches them.
@@ -42,74 +47,23 @@ pub struct TokenCache {
     shared: Arc<Shared>,
     /// Whether tokens are renewed in the background during their refresh window.
     refresh_ahead: bool,
-    /// How long one background renewal may take (one exchange's timeout: a client is freed
-    /// after at most that).
+    /// How long one background renewal may take (one exchange's timeout): a detached renewal
+    /// ends by then.
     refresh_within: Duration,
-    /// The background refreshes started (finished ones are reaped as new ones start).
-    workers: Mutex<Vec<JoinHandle<()>>>,
-}
-
-/// What background refreshes need of the cache.
-#[derive(Debug)]
-struct Shared {
-    source: Box<dyn TokenSource>,
-    clock: Arc<dyn Clock>,
-    counters: Arc<Counters>,
-    /// Set when the cache is dropped: no new refresh starts.
-    closed: AtomicBool,
-}
-
-/// Source of generation numbers, unique in the process: a generation names one value of one
-/// slot's `current`.
-static GENERATIONS: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// The last token this thread read, with the generation it had: while the slot still has
-    /// that generation, the token is read from here without touching shared memory.
-    static SEEN: RefCell<(u64, Option<Arc<Token>>)> = const { RefCell::new((0, None)) };
-}
-
-#[derive(Debug, Default)]
-struct Slot {
-    current: RwLock<Option<Arc<Token>>>,
-    /// Changed (under the write lock of `current`) whenever `current` changes.
-    generation: AtomicU64,
-    /// Number of finished fetches; read before waiting, to know whether a fetch ran meanwhile.
-    fetches: AtomicU64,
-    /// Held while fetching (in the foreground or the background); keeps the last fetch's result
-    /// for those who waited on it.
-    fetch: Mutex<Option<Error>>,
-    /// A background refresh is running.
-    refreshing: AtomicBool,
-    /// No background refresh starts before this (monotonic nanoseconds): the backoff after one
-    /// failed.
-    not_before: AtomicU64,
-    /// Background refreshes that failed in a row.
-    failures: AtomicU32,
-    /// `current` again, for readers that copy it out without a lock.
-    copy: TokenCopy,
-}
-
-/// What a read found.
-enum Read<R> {
-    /// Fresh: served.
-    Fresh(R),
-    /// Served, but in its refresh window.
-    Renew(R),
-    Miss,
+    /// Damps refetches after 401s (no token storm).
+    damper: Damper,
 }
 
 impl TokenCache {
     pub fn new(
-        default_scope: &str,
+        config: MemoryConfig,
         source: Box<dyn TokenSource>,
         clock: Arc<dyn Clock>,
-        refresh_ahead: bool,
-        refresh_within: Duration,
         counters: Arc<Counters>,
     ) -> Self {
+        let damper = Damper::new(clock.now());
         TokenCache {
-            default: (default_scope.to_string(), Arc::default()),
+            default: (config.default_scope, Arc::default()),
             slots: RwLock::default(),
             shared: Arc::new(Shared {
                 source,
@@ -117,9 +71,9 @@ impl TokenCache {
                 counters,
                 closed: AtomicBool::new(false),
             }),
-            refresh_ahead,
-            refresh_within,
-            workers: Mutex::default(),
+            refresh_ahead: config.refresh_ahead,
+            refresh_within: config.refresh_within,
+            damper,
         }
     }
 
@@ -129,8 +83,8 @@ impl TokenCache {
         let now = self.shared.clock.now();
         let found = self.with_slot(scope, |slot| match slot.read(now, self.refresh_ahead, f) {
             Read::Fresh(r) => Some(r),
-            Read::Renew(r) => {
-                self.renew(scope, slot);
+            Read::Refresh(r) => {
+                self.start_refresh(scope, slot);
                 Some(r)
             }
             Read::Miss => None,
@@ -165,7 +119,7 @@ impl TokenCache {
             let now = self.shared.clock.now();
             if let Some(token) = slot.current(now, self.refresh_ahead) {
                 if !token.is_fresh(now) {
-                    self.renew(scope, slot);
+                    self.start_refresh(scope, slot);
                 }
                 self.shared.counters.memory_read();
                 return Ok(token);
@@ -175,13 +129,24 @@ impl TokenCache {
     }
 
     /// The API refused `rejected`: drop it here if it is still the current token (so that callers
-    /// who all saw the same rejection cause one new fetch, not one each) and in the source.
+    /// who all saw the same rejection cause one new fetch, not one each) and in the source. The
+    /// next fetch may be damped (`damp`): it waits, or a caller that cannot wait fails.
     pub fn reject(&self, scope: &str, rejected: &Token, deadline: Deadline) {
         self.with_slot(scope, |slot| {
-            slot.replace(
+            let dropped = slot.replace(
                 |current| current.is_some_and(|t| t.secret() == rejected.secret()),
                 None,
-            )
+            );
+            let now = self.shared.clock.now();
+            if let Some(wait) = dropped
+                .then(|| self.damper.on_reject(rejected, now))
+                .flatten()
+            {
+                slot.refetch_not_before.store(
+                    now.saturating_add(crate::clock::nanos(wait)),
+                    Ordering::Release,
+                );
+            }
         });
         self.shared.source.reject(scope, rejected, deadline);
     }
@@ -213,7 +178,7 @@ impl TokenCache {
 
     /// Starts a background refresh of `slot`, unless one runs, the last failed too recently, or
     /// the cache is closing.
-    fn renew(&self, scope: &str, slot: &Arc<Slot>) {
+    fn start_refresh(&self, scope: &str, slot: &Arc<Slot>) {
         let now = self.shared.clock.now();
         if now < slot.not_before.load(Ordering::Acquire)
             || self.shared.closed.load(Ordering::Acquire)
@@ -230,12 +195,9 @@ impl TokenCache {
                 worker_slot.refresh(&scope_owned, &shared, Deadline::after(within));
                 worker_slot.refreshing.store(false, Ordering::Release);
             });
+        // Detached: the handle is dropped, nothing ever joins the renewal.
         match started {
-            Ok(handle) => {
-                let mut workers = lock(&self.workers);
-                workers.retain(|w| !w.is_finished());
-                workers.push(handle);
-            }
+            Ok(_detached) => {}
             Err(e) => {
                 log::warn(&format!(
                     "cannot start a background token refresh ({e}); the token is renewed when it expires"
@@ -247,31 +209,60 @@ impl TokenCache {
     }
 
     /// Runs `f` on the slot of `scope`: the client's own without the map (and without touching
-    /// its reference count), another found or made in the map.
+    /// its reference count), another found or made in the map (its use noted, for eviction).
     fn with_slot<R>(&self, scope: &str, f: impl FnOnce(&Arc<Slot>) -> R) -> R {
         if scope == self.default.0 {
             return f(&self.default.1);
         }
+        let now = self.shared.clock.now();
         let found = read(&self.slots).get(scope).cloned();
-        let slot = found.unwrap_or_else(|| {
-            write(&self.slots)
-                .entry(scope.to_string())
-                .or_default()
-                .clone()
-        });
+        let slot = found.unwrap_or_else(|| self.make_slot(scope, now));
+        if now.saturating_sub(slot.last_used.load(Ordering::Relaxed)) >= USE_RESOLUTION {
+            slot.last_used.store(now, Ordering::Relaxed);
+        }
         f(&slot)
+    }
+
+    /// The slot of `scope`, made if there is none; the least recently used one is evicted first
+    /// when [`MAX_SCOPES`] are kept. A caller or renewal still using the evicted slot keeps it
+    /// until it is done.
+    fn make_slot(&self, scope: &str, now: u64) -> Arc<Slot> {
+        let mut slots = write(&self.slots);
+        if let Some(slot) = slots.get(scope) {
+            return slot.clone();
+        }
+        if slots.len() >= MAX_SCOPES {
+            let oldest = slots
+                .iter()
+                .min_by_key(|(_, slot)| slot.last_used.load(Ordering::Relaxed))
+                .map(|(name, _)| name.clone());
+            if let Some(oldest) = oldest {
+                log::debug(&format!(
+                    "more than {MAX_SCOPES} scopes in memory; dropping the least recently used, '{oldest}'"
+                ));
+                slots.remove(&oldest);
+            }
+        }
+        let slot = Arc::new(Slot::default());
+        slot.last_used.store(now, Ordering::Relaxed);
+        slots.insert(scope.to_string(), slot.clone());
+        slot
+    }
+
+    /// How many scopes besides the client's own have a slot.
+    #[cfg(test)]
+    fn scope_count(&self) -> usize {
+        read(&self.slots).len()
     }
 }
 
 impl Drop for TokenCache {
-    /// Waits for the background refreshes: none outlives the client. And a dropped cache (a
-    /// freed client) leaves no token in this thread's copy; another thread's copy is dropped
-    /// (and, a secret, wiped) on that thread's next read of any cache, or when it exits.
+    /// Waits for nothing: a renewal in flight is told to start no fetch (or no other), and ends
+    /// on its own deadline with what it holds. A dropped cache (a freed client) leaves no token in
+    /// this thread's copy; another thread's copy is dropped (and, a secret, wiped) on that
+    /// thread's next read of any cache, or when it exits.
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::Release);
-        for worker in lock(&self.workers).drain(..) {
-            let _ = worker.join();
-        }
         let _ = SEEN.try_with(|seen| {
             if let Ok(mut seen) = seen.try_borrow_mut() {
                 *seen = (0, None);
@@ -280,189 +271,11 @@ impl Drop for TokenCache {
     }
 }
 
-impl Slot {
-    /// The current token if it can be served at `now`: fresh, or (refreshing ahead) unexpired.
-    fn current(&self, now: u64, refresh_ahead: bool) -> Option<Arc<Token>> {
-        read(&self.current)
-            .as_ref()
-            .filter(|t| servable(t, now, refresh_ahead))
-            .cloned()
-    }
-
-    /// Fetches in the caller's thread: the token any caller fetched meanwhile, else the one
-    /// `shared.source` gets (or the error of the fetch another caller ran while this one waited).
-    fn fetch_now(&self, scope: &str, shared: &Shared, deadline: Deadline) -> Result<Arc<Token>> {
-        let seen = self.fetches.load(Ordering::Acquire);
-        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
-            return Err(Deadline::passed("waiting for another thread's token fetch"));
-        };
-        if let Some(token) = self.current(shared.clock.now(), false) {
-            return Ok(token);
-        }
-        if self.fetches.load(Ordering::Acquire) != seen {
-            // Someone fetched while we waited: share that result rather than fetch again.
-            if let Some(error) = last_error.as_ref() {
-                return Err(error.clone());
-            }
-            if let Some(token) = read(&self.current).clone() {
-                return Ok(token);
-            }
-        }
-        log::debug(&format!(
-            "no fresh token for scope '{scope}' in memory; fetching"
-        ));
-        let result = shared.source.fetch(scope, deadline).map(Arc::new);
-        self.settle(&result, &mut last_error);
-        result
-    }
-
-    /// Installs the result of a fetch made under the fetch lock (`last_error` is its guard): a
-    /// token becomes the current one, an error is kept for those who waited on the fetch.
-    fn settle(&self, result: &Result<Arc<Token>>, last_error: &mut Option<Error>) {
-        match result {
-            Ok(token) => {
-                self.replace(|_| true, Some(token.clone()));
-                *last_error = None;
-            }
-            Err(error) => *last_error = Some(error.clone()),
-        }
-        self.fetches.fetch_add(1, Ordering::Release);
-    }
-
-    /// The body of a background refresh: one fetch, under the slot's fetch lock so that a caller
-    /// whose token expired meanwhile waits for it instead of starting another.
-    fn refresh(&self, scope: &str, shared: &Shared, deadline: Deadline) {
-        let Some(mut last_error) = lock_until(&self.fetch, deadline) else {
-            return;
-        };
-        if shared.closed.load(Ordering::Acquire)
-            || self.current(shared.clock.now(), false).is_some()
-        {
-            return;
-        }
-        log::debug(&format!(
-            "token for scope '{scope}' is in its refresh window; renewing it in the background"
-        ));
-        let result = shared.source.fetch(scope, deadline).map(Arc::new);
-        match &result {
-            Ok(_) => {
-                Counters::add(&shared.counters.background_refreshes, 1);
-                self.failures.store(0, Ordering::Release);
-            }
-            Err(error) => {
-                let failures = self
-                    .failures
-                    .fetch_add(1, Ordering::AcqRel)
-                    .saturating_add(1);
-                let wait = REFRESH_BACKOFF
-                    .saturating_mul(1 << failures.min(16).saturating_sub(1))
-                    .min(MAX_REFRESH_BACKOFF);
-                self.not_before.store(
-                    shared.clock.now().saturating_add(nanos(wait)),
-                    Ordering::Release,
-                );
-                log::warn(&format!(
-                    "background token refresh for scope '{scope}' failed ({}); the current token is still served; next try in {} s",
-                    error.message(),
-                    wait.as_secs()
-                ));
-            }
-        }
-        self.settle(&result, &mut last_error);
-    }
-
-    /// Sets `current` to `token` when `condition` holds for it, and gives the slot a new
-    /// generation, so that no thread's copy of the old token is used again.
-    fn replace(
-        &self,
-        condition: impl FnOnce(Option<&Arc<Token>>) -> bool,
-        token: Option<Arc<Token>>,
-    ) {
-        let mut current = write(&self.current);
-        if condition(current.as_ref()) {
-            self.copy.set(token.as_deref());
-            *current = token;
-            self.generation.store(
-                GENERATIONS.fetch_add(1, Ordering::Relaxed),
-                Ordering::Release,
-            );
-        }
-    }
-
-    fn read<R>(&self, now: u64, refresh_ahead: bool, f: &mut dyn FnMut(&Token) -> R) -> Read<R> {
-        let generation = self.generation.load(Ordering::Acquire);
-        if generation != 0 {
-            let hit = SEEN.with(|seen| {
-                let seen = seen.borrow();
-                match &seen.1 {
-                    Some(token) if seen.0 == generation && token.is_fresh(now) => Some(f(token)),
-                    _ => None,
-                }
-            });
-            if let Some(r) = hit {
-                return Read::Fresh(r);
-            }
-        }
-        let Some((token, generation)) = ({
-            let current = read(&self.current);
-            current
-                .clone()
-                .map(|t| (t, self.generation.load(Ordering::Acquire)))
-        }) else {
-            return Read::Miss;
-        };
-        SEEN.with(|seen| *seen.borrow_mut() = (generation, Some(token.clone())));
-        if token.is_fresh(now) {
-            Read::Fresh(f(&token))
-        } else if servable(&token, now, refresh_ahead) {
-            Read::Renew(f(&token))
-        } else {
-            Read::Miss
-        }
-    }
-}
-
-/// Whether `token` may be handed out at `now`: while fresh, or, refreshing ahead, until it
-/// expires.
-fn servable(token: &Token, now: u64, refresh_ahead: bool) -> bool {
-    token.is_fresh(now) || (refresh_ahead && token.is_unexpired(now))
-}
-
-// A panic while a lock is held leaves data that is still consistent here (a pointer swap or an
-// `Option<Error>`), so a poisoned lock is used as it is.
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|e| e.into_inner())
-}
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|e| e.into_inner())
-}
-fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
-    lock.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Takes `lock`, waiting at most until `deadline` (`None` then). Polled: a waiter is one whose
-/// token is stale, which is rare, and the holder is fetching over the network.
-fn lock_until<T>(lock: &Mutex<T>, deadline: Deadline) -> Option<MutexGuard<'_, T>> {
-    loop {
-        match lock.try_lock() {
-            Ok(guard) => return Some(guard),
-            Err(TryLockError::Poisoned(e)) => return Some(e.into_inner()),
-            Err(TryLockError::WouldBlock) => {
-                let left = deadline.left();
-                if left.is_zero() {
-                    return None;
-                }
-                std::thread::sleep(left.min(Duration::from_millis(1)));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::error::ErrorKind;
+    use crate::error::{Error, ErrorKind};
     use std::sync::atomic::AtomicUsize;
     use std::sync::Barrier;
     use std::time::Instant;
@@ -519,14 +332,12 @@ mod tests {
             source.down.clone(),
             source.hold.clone(),
         );
-        let cache = TokenCache::new(
-            "",
-            Box::new(source),
-            clock.clone(),
+        let config = MemoryConfig {
+            default_scope: String::new(),
             refresh_ahead,
-            Duration::from_secs(60),
-            Default::default(),
-        );
+            refresh_within: Duration::from_secs(60),
+        };
+        let cache = TokenCache::new(config, Box::new(source), clock.clone(), Default::default());
         Setup {
             cache,
             clock,
@@ -697,7 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn dropping_the_cache_waits_for_its_background_fetch() {
+    fn dropping_the_cache_does_not_wait_for_its_background_fetch() {
         let Setup {
             cache,
             clock,
@@ -713,18 +524,88 @@ mod tests {
         eventually("the background fetch", || {
             fetches.load(Ordering::SeqCst) == 2
         });
-        let dropper = std::thread::spawn(move || {
-            drop(cache);
-            finished.load(Ordering::SeqCst)
-        });
-        std::thread::sleep(Duration::from_millis(100));
-        assert!(!dropper.is_finished(), "drop waits for the fetch in flight");
-        drop(held);
-        assert_eq!(
-            dropper.join().unwrap(),
-            2,
-            "the fetch ended before drop returned"
+        let started = Instant::now();
+        drop(cache);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "drop returned while the fetch is held"
         );
+        assert_eq!(
+            finished.load(Ordering::SeqCst),
+            1,
+            "the fetch is still held"
+        );
+        drop(held);
+        eventually("the detached fetch to end", || {
+            finished.load(Ordering::SeqCst) == 2
+        });
+    }
+
+    #[test]
+    fn scopes_beyond_the_bound_evict_the_least_recently_used() {
+        let Setup {
+            cache,
+            clock,
+            fetches,
+            ..
+        } = setup("t", false);
+        for n in 0..MAX_SCOPES {
+            cache.get(&format!("s{n}"), soon()).unwrap();
+            clock.advance(Duration::from_millis(2));
+        }
+        assert_eq!(cache.scope_count(), MAX_SCOPES);
+        // s0 used again: s1 is now the least recently used.
+        cache.get("s0", soon()).unwrap();
+        clock.advance(Duration::from_millis(2));
+        cache.get("extra", soon()).unwrap();
+        assert_eq!(cache.scope_count(), MAX_SCOPES);
+        let before = fetches.load(Ordering::SeqCst);
+        assert_eq!(before, MAX_SCOPES + 1);
+        cache.get("s0", soon()).unwrap();
+        cache.get("extra", soon()).unwrap();
+        cache.get("", soon()).unwrap();
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            before + 1,
+            "only the default is new"
+        );
+        cache.get("s1", soon()).unwrap();
+        assert_eq!(fetches.load(Ordering::SeqCst), before + 2, "s1 was evicted");
+        for n in 0..10_000 {
+            cache.get(&format!("many{n}"), soon()).unwrap();
+        }
+        assert_eq!(cache.scope_count(), MAX_SCOPES);
+    }
+
+    #[test]
+    fn a_token_rejected_early_is_refetched_after_a_backoff_or_the_call_fails_unauthorized() {
+        let Setup { cache, fetches, .. } = setup("t", false);
+        let t0 = cache.get("", soon()).unwrap();
+        cache.reject("", &t0, soon());
+        // A second reject of the same token (another thread's 401) changes nothing.
+        cache.reject("", &t0, soon());
+        let e = cache
+            .get("", Deadline::after(Duration::from_millis(100)))
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.http_status()),
+            (ErrorKind::Unauthorized, Some(401))
+        );
+        assert!(e.message().contains("use_cache = true"), "{}", e.message());
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "no fetch for a call that cannot wait"
+        );
+        let started = Instant::now();
+        assert_eq!(secret(&cache, ""), "t1");
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(400), "backoff: {waited:?}");
+        assert!(
+            waited < Duration::from_secs(2),
+            "at most the first wait: {waited:?}"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 2, "one refetch");
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Which proxy, if any, an HTTPS request goes through, the way curl decides: the `proxy` key,
 //! else `https_proxy`/`HTTPS_PROXY`, else `all_proxy`/`ALL_PROXY`; hosts in
-//! `no_proxy`/`NO_PROXY` go direct. HTTPS goes through the proxy only as a CONNECT tunnel (TLS
-//! end to end, the origin's certificate verified as without a proxy); plain `http://` never
-//! goes through a proxy. The proxy's user name and password are sent only to the proxy, as
-//! `Proxy-Authorization`, and never shown in a message or a log line.
+//! `no_proxy`/`NO_PROXY` go direct. This is the setting as written and checked; `http::proxy`
+//! turns it into a route. HTTPS goes through the proxy only as a CONNECT tunnel (TLS end to
+//! end); plain `http://` never goes through a proxy. The proxy's user name and password are sent
+//! only to the proxy, as `Proxy-Authorization`, and never shown in a message or a log line.
 
-use crate::endpoint::{has_scheme, has_userinfo};
+use super::url::{has_scheme, has_userinfo};
 use crate::error::{Error, ErrorKind, Result};
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 use std::fmt;
 use std::net::IpAddr;
 use ureq::http::Uri;
@@ -28,30 +28,32 @@ pub const NO_PROXY_VARS: &[&str] = &["no_proxy", "NO_PROXY"];
 
 /// A proxy to tunnel HTTPS through, and the hosts that bypass it.
 #[derive(Clone)]
-pub struct ProxyChoice {
-    proxy: ureq::Proxy,
+pub struct ProxySetting {
+    /// `scheme://[userinfo@]host:port`, the userinfo as written.
+    url: Secret,
     /// `http(s)://host:port`, without user name or password: what messages show.
     shown: String,
     /// Where it came from: `key 'proxy'` or the variable's name.
     source: String,
-    /// The userinfo and password as written, and the password decoded, to scrub from foreign
-    /// messages. (ureq keeps its own, unwiped, copy of the user name and password.)
-    secrets: Vec<Secret>,
+    /// Whether the URL holds a user name or password.
+    authenticated: bool,
+    /// The userinfo with its password, and the password, to scrub from foreign messages.
+    redactor: Redactor,
     no_proxy: NoProxy,
 }
 
-impl fmt::Debug for ProxyChoice {
+impl fmt::Debug for ProxySetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProxyChoice")
+        f.debug_struct("ProxySetting")
             .field("proxy", &self.shown)
             .field("source", &self.source)
-            .field("authenticated", &self.has_credentials())
+            .field("authenticated", &self.authenticated)
             .field("no_proxy", &self.no_proxy)
             .finish()
     }
 }
 
-impl ProxyChoice {
+impl ProxySetting {
     /// The proxy for the `proxy` key's value (`None`: not set) and the environment `env`. The
     /// environment is read here, once.
     pub fn choose(key: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>> {
@@ -77,12 +79,10 @@ impl ProxyChoice {
             .find_map(|n| env(n))
             .map(|list| NoProxy::parse(&list))
             .unwrap_or_default();
-        Ok(Some(ProxyChoice {
-            proxy: parsed.proxy,
-            shown: parsed.shown,
+        Ok(Some(ProxySetting {
             source,
-            secrets: parsed.secrets,
             no_proxy,
+            ..parsed
         }))
     }
 
@@ -95,9 +95,9 @@ impl ProxyChoice {
         https && uri.host().is_some_and(|host| !self.no_proxy.matches(host))
     }
 
-    /// The proxy as ureq takes it (with the user name and password).
-    pub fn ureq_proxy(&self) -> &ureq::Proxy {
-        &self.proxy
+    /// The proxy URL with its user name and password, for the transport only.
+    pub fn url(&self) -> &Secret {
+        &self.url
     }
 
     /// `http://host:port (from HTTPS_PROXY)`: the proxy as messages show it.
@@ -107,7 +107,7 @@ impl ProxyChoice {
 
     /// Whether the proxy URL holds a user name or password (sent as `Proxy-Authorization`).
     pub fn has_credentials(&self) -> bool {
-        self.proxy.username().is_some() || self.proxy.password().is_some()
+        self.authenticated
     }
 
     /// The NO_PROXY list as read, for the log.
@@ -115,106 +115,134 @@ impl ProxyChoice {
         &self.no_proxy
     }
 
-    /// `text` with the proxy's password (and user name with password, as written) replaced by
-    /// `***`, in case a library's message quotes the proxy URL.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            out = out.replace(secret.expose(), "***");
-        }
-        out
+    /// The forms of the proxy's password (and user name with password, as written) that a
+    /// message must not show.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 }
 
-struct Parsed {
-    proxy: ureq::Proxy,
-    shown: String,
-    secrets: Vec<Secret>,
-}
-
 /// Checks a proxy URL: `http://[user[:password]@]host[:port][/]`, the same without `http://`,
-/// or `https://...` (TLS to the proxy too, its certificate verified with the same roots). Other
-/// schemes are refused; the port defaults to 1080 (`https://`: 443) as in curl. `Err` says why
-/// without quoting the value when it holds a user name or password.
-fn parse(value: &str) -> std::result::Result<Parsed, String> {
+/// or `https://...` (TLS to the proxy too). Other schemes are refused; the port defaults to
+/// 1080 (`https://`: 443) as in curl. `Err` says why without quoting the value when it holds a
+/// user name or password.
+fn parse(value: &str) -> std::result::Result<ProxySetting, String> {
     let quoted = if has_userinfo(value) {
         String::new()
     } else {
         format!(" '{value}'")
     };
+    let bad = |why: &str| format!("proxy{quoted} {why}");
     let url = if has_scheme(value) {
         value.to_string()
     } else {
         format!("http://{value}")
     };
-    let bad = |why: &str| format!("proxy{quoted} {why}");
     let uri: Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
-    let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => DEFAULT_PORT,
-        "https" => DEFAULT_TLS_PORT,
-        _ => {
-            return Err(bad(
-                "is not usable: only http:// and https:// proxies are supported (HTTPS goes through them as a CONNECT tunnel)",
-            ))
-        }
-    };
-    let authority = uri
-        .authority()
-        .ok_or_else(|| bad("has no host"))?
-        .as_str()
-        .to_string();
-    let (userinfo, host_port) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority.as_str()),
-    };
-    let host = uri.host().filter(|h| !h.is_empty());
-    let Some(host) = host else {
-        return Err(bad("has no host"));
-    };
-    if host_port.is_empty() {
-        return Err(bad("has no host"));
-    }
-    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
-        return Err(bad("must not have a path or a query"));
-    }
-    // The http crate reads a port it cannot parse as none: check the text itself.
-    let port = match host_port
-        .get(host.len()..)
-        .and_then(|p| p.strip_prefix(':'))
-    {
-        None | Some("") => default_port,
-        Some(digits) => match digits.parse::<u16>() {
-            Ok(port) if port != 0 && digits.bytes().all(|b| b.is_ascii_digit()) => port,
-            _ => return Err(bad("has no valid port")),
-        },
-    };
-    let shown = format!("{scheme}://{host}:{port}");
-    let full = match userinfo {
-        Some(u) => format!("{scheme}://{u}@{host}:{port}"),
+    let (scheme, default_port) = scheme_of(&uri).map_err(&bad)?;
+    let parts = Authority::of(&uri, default_port).map_err(&bad)?;
+    let shown = format!("{scheme}://{}:{}", parts.host, parts.port);
+    let full = match parts.userinfo {
+        Some(u) => format!("{scheme}://{u}@{}:{}", parts.host, parts.port),
         None => shown.clone(),
     };
-    let proxy = ureq::Proxy::new(&full).map_err(|_| {
-        bad("is not usable: its user name or password is not valid UTF-8 once decoded")
-    })?;
-    // The user name alone is not scrubbed: it is no secret, and a short one would garble
-    // every message it occurs in.
-    let mut secrets = Vec::new();
-    let with_password = userinfo.and_then(|u| u.split_once(':').map(|(_, p)| (u, p)));
-    if let Some((userinfo, password)) = with_password {
-        secrets.push(userinfo.to_string());
-        secrets.push(password.to_string());
-        secrets.extend(proxy.password().map(str::to_string));
-        secrets.retain(|s| !s.is_empty());
-        // Longest first, so that a part does not break up a whole that holds it.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-    }
-    Ok(Parsed {
-        proxy,
+    Ok(ProxySetting {
+        url: Secret::new(full),
         shown,
-        secrets: secrets.into_iter().map(Secret::new).collect(),
+        source: String::new(),
+        authenticated: parts.userinfo.is_some(),
+        redactor: password_forms(parts.userinfo).map_err(bad)?,
+        no_proxy: NoProxy::default(),
     })
+}
+
+/// The scheme (in lower case) and its default port; only `http` and `https` are proxies here.
+fn scheme_of(uri: &Uri) -> std::result::Result<(String, u16), &'static str> {
+    let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
+    match scheme.as_str() {
+        "http" => Ok((scheme, DEFAULT_PORT)),
+        "https" => Ok((scheme, DEFAULT_TLS_PORT)),
+        _ => Err("is not usable: only http:// and https:// proxies are supported (HTTPS goes through them as a CONNECT tunnel)"),
+    }
+}
+
+/// The parts of a proxy URL's authority.
+struct Authority<'a> {
+    userinfo: Option<&'a str>,
+    host: &'a str,
+    port: u16,
+}
+
+impl<'a> Authority<'a> {
+    fn of(uri: &'a Uri, default_port: u16) -> std::result::Result<Self, &'static str> {
+        let authority = uri.authority().ok_or("has no host")?.as_str();
+        let (userinfo, host_port) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        let host = uri.host().filter(|h| !h.is_empty()).ok_or("has no host")?;
+        if host_port.is_empty() {
+            return Err("has no host");
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err("must not have a path or a query");
+        }
+        // The http crate reads a port it cannot parse as none: check the text itself.
+        let port = match host_port
+            .get(host.len()..)
+            .and_then(|p| p.strip_prefix(':'))
+        {
+            None | Some("") => default_port,
+            Some(digits) => match digits.parse::<u16>() {
+                Ok(port) if port != 0 && digits.bytes().all(|b| b.is_ascii_digit()) => port,
+                _ => return Err("has no valid port"),
+            },
+        };
+        Ok(Authority {
+            userinfo,
+            host,
+            port,
+        })
+    }
+}
+
+/// The userinfo with a password, the password as written and decoded: what is scrubbed. The
+/// user name alone is not: it is no secret, and a short one would garble every message it
+/// occurs in. `Err` when the user name or password is not UTF-8 once percent-decoded.
+fn password_forms(userinfo: Option<&str>) -> std::result::Result<Redactor, &'static str> {
+    const UNDECODABLE: &str =
+        "is not usable: its user name or password is not valid UTF-8 once decoded";
+    let Some(userinfo) = userinfo else {
+        return Ok(Redactor::new());
+    };
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    percent_decode(user).ok_or(UNDECODABLE)?;
+    let decoded = percent_decode(password).ok_or(UNDECODABLE)?;
+    if password.is_empty() {
+        return Ok(Redactor::new());
+    }
+    Ok(Redactor::new()
+        .secret(userinfo)
+        .secret(password)
+        .secret(decoded.expose()))
+}
+
+/// `text` with its `%XX` escapes decoded; `None` when an escape is broken or the result is not
+/// UTF-8.
+fn percent_decode(text: &str) -> Option<Secret> {
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(text.len()));
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(b);
+            rest = tail;
+        }
+    }
+    std::str::from_utf8(&bytes).ok().map(Secret::new)
 }
 
 /// Checks the `proxy` key's value: `none` or a proxy URL.
@@ -391,7 +419,7 @@ mod tests {
     #[test]
     fn the_key_wins_then_https_proxy_then_all_proxy_lower_case_first() {
         let pick = |key: Option<&str>, vars: &[(&str, &str)]| {
-            ProxyChoice::choose(key, &env(vars))
+            ProxySetting::choose(key, &env(vars))
                 .unwrap()
                 .map(|p| p.describe())
         };
@@ -442,7 +470,7 @@ mod tests {
 
     #[test]
     fn only_https_urls_outside_no_proxy_use_the_proxy() {
-        let p = ProxyChoice::choose(
+        let p = ProxySetting::choose(
             None,
             &env(&[
                 ("HTTPS_PROXY", "http://p:3128"),
@@ -461,7 +489,7 @@ mod tests {
 
     #[test]
     fn proxy_urls_are_checked_and_their_passwords_never_shown() {
-        let e = ProxyChoice::choose(None, &env(&[("HTTPS_PROXY", "socks5://u:s3cret@p:1080")]))
+        let e = ProxySetting::choose(None, &env(&[("HTTPS_PROXY", "socks5://u:s3cret@p:1080")]))
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(
@@ -475,10 +503,10 @@ mod tests {
             e.message()
         );
         assert!(!e.message().contains("s3cret"), "{}", e.message());
-        let e = ProxyChoice::choose(Some("socks5://p:1080"), &env(&[])).unwrap_err();
+        let e = ProxySetting::choose(Some("socks5://p:1080"), &env(&[])).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         assert!(e.message().contains("'socks5://p:1080'"), "{}", e.message());
-        let tls = ProxyChoice::choose(Some("HTTPS://u:pw@p"), &env(&[]))
+        let tls = ProxySetting::choose(Some("HTTPS://u:pw@p"), &env(&[]))
             .unwrap()
             .unwrap();
         assert_eq!(tls.describe(), "https://p:443 (from key 'proxy')");
@@ -488,7 +516,7 @@ mod tests {
             "http://p:99999",
             "http://u:%ff@p:1",
         ] {
-            assert!(ProxyChoice::choose(Some(bad), &env(&[])).is_err(), "{bad}");
+            assert!(ProxySetting::choose(Some(bad), &env(&[])).is_err(), "{bad}");
             assert!(check_key(bad).is_err(), "{bad}");
         }
         assert!(check_key("none").is_ok() && check_key("http://u:p@h:1/").is_ok());
@@ -496,21 +524,25 @@ mod tests {
             .unwrap_err()
             .contains("s3cret"));
 
-        let p = ProxyChoice::choose(Some("http://us%65r:pa%24%24@p:3128"), &env(&[]))
+        let p = ProxySetting::choose(Some("http://us%65r:pa%24%24@p:3128"), &env(&[]))
             .unwrap()
             .unwrap();
         assert_eq!(p.describe(), "http://p:3128 (from key 'proxy')");
-        assert_eq!(p.proxy.username(), Some("user"));
-        assert_eq!(p.proxy.password(), Some("pa$$"));
-        let scrubbed = p.scrub("x http://us%65r:pa%24%24@p:3128 pa$$ pa%24%24 y");
-        assert_eq!(scrubbed, "x http://***@p:3128 *** *** y");
+        assert_eq!(p.url().expose(), "http://us%65r:pa%24%24@p:3128");
+        let scrubbed = p
+            .redactor()
+            .scrub("x http://us%65r:pa%24%24@p:3128 pa$$ pa%24%24 y");
+        assert_eq!(
+            scrubbed,
+            "x http://<redacted>@p:3128 <redacted> <redacted> y"
+        );
         let debug = format!("{p:?}");
-        let user_only = ProxyChoice::choose(Some("http://u@p:1"), &env(&[]))
+        let user_only = ProxySetting::choose(Some("http://u@p:1"), &env(&[]))
             .unwrap()
             .unwrap();
         assert!(user_only.has_credentials());
         assert_eq!(
-            user_only.scrub("u u"),
+            user_only.redactor().scrub("u u"),
             "u u",
             "a user name alone is no secret"
         );

@@ -1,15 +1,14 @@
 //! Reading credentials from the INI file the vendors document (`~/.lucidtech/credentials.cfg`) or
-//! the JSON file of the cradl SDK (`~/.cradl/credentials.json`), and finding them the way the
-//! official SDKs do: the environment (`LAS_*`, then `CRADL_*`), then `LAS_CREDENTIALS_FILE`, then
-//! the per-user default files.
+//! the JSON file of the cradl SDK (`~/.cradl/credentials.json`). Which file is read is
+//! `discover`'s business.
 
-use crate::credentials::{Credentials, CredentialsBuilder};
+use super::credentials::{Credentials, CredentialsBuilder};
+use super::ini;
+use super::keys;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ini;
-use crate::keys;
 use crate::log;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The profile used when none is named.
@@ -21,7 +20,7 @@ pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 /// (JSON when its first character other than a blank is `{`), whatever its name.
 ///
 /// INI: keys before any section belong to `default`; a `[default]` section adds to them and wins
-/// where both set a key. Values are literal: see [`crate::ini`] for the dialect.
+/// where both set a key. Values are literal: see `config::ini` for the dialect.
 ///
 /// JSON, as the cradl SDK writes `~/.cradl/credentials.json`: an object with one object per
 /// profile, whose members are keys; a string, number or boolean value is taken as the INI text of
@@ -154,150 +153,6 @@ fn build<'a>(
     builder
         .build()
         .map_err(|e| e.context(format!("{}, profile '{profile}'", where_())))
-}
-
-/// Finds credentials as the official SDKs do; see the README's "Credentials" section:
-/// 1. `LAS_CLIENT_ID` and `LAS_CLIENT_SECRET`, or `LAS_ACCESS_TOKEN` (with the other `LAS_*`);
-/// 2. `CRADL_CLIENT_ID` and `CRADL_CLIENT_SECRET`, or `CRADL_ACCESS_TOKEN` (with the other
-///    `CRADL_*`);
-/// 3. the file `LAS_CREDENTIALS_FILE`;
-/// 4. `~/.lucidtech/credentials.cfg`, else `~/.cradl/credentials.json`, whichever exists first.
-///
-/// A set of variables with an id but no secret (or the reverse) is an error naming the missing
-/// one, not a reason to look further.
-pub fn discover(profile: Option<&str>) -> Result<Credentials> {
-    let files: Vec<PathBuf> = [default_path(), default_cradl_path()]
-        .into_iter()
-        .flatten()
-        .collect();
-    discover_from(profile, &|name| std::env::var(name).ok(), &files)
-}
-
-/// [`discover`] with the environment and the default file path given, for tests (no cradl file).
-pub fn discover_with(
-    profile: Option<&str>,
-    env: &dyn Fn(&str) -> Option<String>,
-    default_file: Option<PathBuf>,
-) -> Result<Credentials> {
-    discover_from(profile, env, default_file.as_slice())
-}
-
-/// The variables of one environment source, by the key each sets.
-const LAS_VARS: &[(&str, &str)] = &[
-    ("LAS_CLIENT_ID", "client_id"),
-    ("LAS_CLIENT_SECRET", "client_secret"),
-    ("LAS_ACCESS_TOKEN", "access_token"),
-    ("LAS_API_KEY", "api_key"),
-    ("LAS_AUTH_ENDPOINT", "auth_endpoint"),
-    ("LAS_API_ENDPOINT", "api_endpoint"),
-];
-const CRADL_VARS: &[(&str, &str)] = &[
-    ("CRADL_CLIENT_ID", "client_id"),
-    ("CRADL_CLIENT_SECRET", "client_secret"),
-    ("CRADL_ACCESS_TOKEN", "access_token"),
-    ("CRADL_AUTH_ENDPOINT", "auth_endpoint"),
-    ("CRADL_API_ENDPOINT", "api_endpoint"),
-];
-
-/// [`discover`] with the environment and the default files (tried in order: the first that
-/// exists is read) given.
-pub fn discover_from(
-    profile: Option<&str>,
-    env: &dyn Fn(&str) -> Option<String>,
-    default_files: &[PathBuf],
-) -> Result<Credentials> {
-    let var = |name: &str| env(name).filter(|v| !v.is_empty());
-    for vars in [LAS_VARS, CRADL_VARS] {
-        if let Some(found) = from_env(vars, &var) {
-            return found;
-        }
-    }
-    let profile = profile.map(str::to_string).or_else(|| var("LAS_PROFILE"));
-    if let Some(path) = var("LAS_CREDENTIALS_FILE") {
-        return from_file(Path::new(&path), profile.as_deref());
-    }
-    let path = default_files
-        .iter()
-        .find(|p| p.exists())
-        .or(default_files.first())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                "no credentials: neither LAS_CLIENT_ID/LAS_CLIENT_SECRET nor CRADL_CLIENT_ID/CRADL_CLIENT_SECRET is set and there is no home directory",
-            )
-        })?;
-    from_file(path, profile.as_deref()).map_err(|e| {
-        if path.exists() || default_files.len() < 2 {
-            return e;
-        }
-        let others: Vec<String> = default_files[1..]
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        e.context_after(&format!(
-            "no {} either, and no LAS_* or CRADL_* credentials in the environment",
-            others.join(", ")
-        ))
-    })
-}
-
-/// Credentials from one set of variables: `None` when it names neither an id, a secret nor a
-/// token (look further); an error when it has an id without a secret or the reverse.
-fn from_env(
-    vars: &[(&str, &str)],
-    var: &dyn Fn(&str) -> Option<String>,
-) -> Option<Result<Credentials>> {
-    let name = |key: &str| vars.iter().find(|(_, k)| *k == key).map_or("", |(n, _)| *n);
-    let (id, secret, token) = (
-        var(name("client_id")),
-        var(name("client_secret")),
-        var(name("access_token")),
-    );
-    let missing = |set: &str, unset: &str| {
-        Some(Err(Error::new(
-            ErrorKind::Config,
-            format!("{} is set but {} is not", name(set), name(unset)),
-        )))
-    };
-    match (&id, &secret, &token) {
-        (None, None, None) => return None,
-        (Some(_), None, _) => return missing("client_id", "client_secret"),
-        (None, Some(_), _) => return missing("client_secret", "client_id"),
-        _ => {}
-    }
-    let mut builder = CredentialsBuilder::new();
-    for (variable, key) in vars {
-        if let Some(value) = var(variable) {
-            if let Err(e) = builder.set(key, &value) {
-                return Some(Err(e.context(format!("environment variable {variable}"))));
-            }
-        }
-    }
-    Some(
-        builder
-            .build()
-            .map_err(|e| e.context("credentials from the environment")),
-    )
-}
-
-/// `~/.lucidtech/credentials.cfg`; on Windows under `%USERPROFILE%`, else `%HOME%`.
-pub fn default_path() -> Option<PathBuf> {
-    let home = if cfg!(windows) {
-        std::env::var_os("USERPROFILE")
-            .or_else(|| std::env::var_os("HOME"))
-            .map(PathBuf::from)
-    } else {
-        dirs::home_dir()
-    };
-    home.map(|h| h.join(".lucidtech").join("credentials.cfg"))
-}
-
-/// `~/.cradl/credentials.json`, the cradl SDK's file; on Windows under `%USERPROFILE%`, else
-/// `%HOME%`.
-pub fn default_cradl_path() -> Option<PathBuf> {
-    default_path()
-        .and_then(|p| p.parent()?.parent().map(Path::to_path_buf))
-        .map(|home| home.join(".cradl").join("credentials.json"))
 }
 
 /// Reads the file, which must be a regular file (a FIFO or a device would block or never end):

@@ -1,0 +1,105 @@
+//! Assembling a client: the one place that reads the whole configuration, and hands each part
+//! the view of it that part needs. The token pipeline, front to back: memory, then the
+//! pre-issued `access_token` when given, then the shared cache when configured, then the token
+//! endpoint when there are client credentials.
+
+use super::Client;
+use crate::cache::{DiskStore, RedisStore, SharedCache, Store, TokenCache};
+use crate::clock::Clock;
+use crate::config::{Credentials, SharedCacheConfig, SharedStore};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::Transport;
+use crate::log;
+use crate::stats::Counters;
+use crate::token::{PreIssued, TokenEndpoint, TokenSource};
+use std::sync::Arc;
+
+/// The client for `creds`, its expiry on `clock`, its proxy chosen from `env`.
+pub fn assemble(
+    creds: &Credentials,
+    clock: Arc<dyn Clock>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Client> {
+    let http = creds.http(env)?;
+    let mut redactor = creds.redactor();
+    if let Some(proxy) = &http.proxy {
+        redactor = redactor.merge(proxy.redactor());
+    }
+    let redactor = Arc::new(redactor);
+    let transport = Arc::new(Transport::new(http, redactor.clone())?);
+    let counters = Arc::new(Counters::default());
+    let fetcher = match creds.token_endpoint() {
+        Some(config) => {
+            let endpoint = TokenEndpoint::new(
+                config,
+                transport.clone(),
+                clock.clone(),
+                counters.clone(),
+                redactor,
+            );
+            Some(shared(creds, Box::new(endpoint), &clock, &counters)?)
+        }
+        None => None,
+    };
+    let source: Box<dyn TokenSource> = match (creds.pre_issued(), fetcher) {
+        (Some(config), next) => Box::new(PreIssued::new(config, next, clock.clone())),
+        (None, Some(fetcher)) => fetcher,
+        (None, None) => {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "neither client credentials nor an access_token",
+            ))
+        }
+    };
+    Ok(Client {
+        tokens: TokenCache::new(creds.memory(), source, clock, counters.clone()),
+        counters,
+        api: creds.api(),
+        transport,
+    })
+}
+
+/// `endpoint` behind the shared cache, when one is configured and its store can be used.
+fn shared(
+    creds: &Credentials,
+    endpoint: Box<dyn TokenSource>,
+    clock: &Arc<dyn Clock>,
+    counters: &Arc<Counters>,
+) -> Result<Box<dyn TokenSource>> {
+    let Some(config) = creds.shared_cache()? else {
+        return Ok(endpoint);
+    };
+    let Some(store) = store(&config)? else {
+        return Ok(endpoint);
+    };
+    Ok(Box::new(SharedCache::new(
+        store,
+        endpoint,
+        config,
+        clock.clone(),
+        counters.clone(),
+    )))
+}
+
+/// The store of the shared cache: Redis, or a directory (off, with a warning, when the
+/// directory cannot be used).
+fn store(config: &SharedCacheConfig) -> Result<Option<Box<dyn Store>>> {
+    match &config.store {
+        SharedStore::Redis {
+            url,
+            lease,
+            ca_file,
+        } => {
+            let store = RedisStore::new(url.expose(), *lease, ca_file.as_deref())
+                .map_err(|e| Error::new(ErrorKind::Config, e.message()))?;
+            Ok(Some(Box::new(store)))
+        }
+        SharedStore::Disk { dir } => match DiskStore::new(dir) {
+            Ok(store) => Ok(Some(Box::new(store))),
+            Err(e) => {
+                log::warn(&format!("shared token cache off: {}", e.message()));
+                Ok(None)
+            }
+        },
+    }
+}

@@ -1,0 +1,16 @@
+//! HTTP: the transport (TLS roots, proxy route, name resolution, deadlines), the response it
+//! reads, and which outcomes are worth another attempt. Imports the configuration it is handed,
+//! nothing of tokens, caches, the client or the FFI.
+
+mod failure;
+mod proxy;
+mod resolver;
+mod response;
+mod retryable;
+mod tls;
+mod transport;
+
+pub use response::Response;
+pub use retryable::judge_exchange;
+pub use tls::system_roots_pem;
+pub use transport::{Exchange, Transport, MAX_TOKEN_RESPONSE, USER_AGENT};

@@ -1,0 +1,185 @@
+//! One HTTP exchange over ureq: verified TLS (system roots plus `ca_file`), no redirects,
+//! HTTPS through a CONNECT proxy when one is configured, a timeout per exchange and a cap on
+//! how much of a body is read. A request goes through three phases: made, sent, read.
+
+use super::failure::exchange_error;
+use super::proxy::ProxyRoute;
+use super::resolver::CachingResolver;
+use super::response::Response;
+use super::tls;
+use crate::config::url::without_query;
+use crate::config::HttpConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::log;
+use crate::secret::Redactor;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::http::{self, Method};
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
+
+/// Most bytes of a token endpoint answer that are read.
+pub const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
+/// `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("lucidauth/", env!("CARGO_PKG_VERSION"));
+
+/// An HTTP agent with the client's TLS roots and timeouts; keeps connections alive between calls.
+pub struct Transport {
+    /// ureq's own reading of proxy variables is off: each request is given its proxy (or none)
+    /// by `proxy`, with curl's rules.
+    agent: ureq::Agent,
+    timeout: Duration,
+    proxy: Option<ProxyRoute>,
+    /// Every secret of the client, scrubbed from error messages.
+    redactor: Arc<Redactor>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request to send.
+pub struct Exchange<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+    /// Most bytes of the answer's body that are read.
+    pub max_body: u64,
+    /// Time left before an overall deadline; the exchange's timeout is cut to it.
+    pub time_left: Duration,
+}
+
+impl Transport {
+    pub fn new(config: HttpConfig, redactor: Arc<Redactor>) -> Result<Self> {
+        let proxy = config.proxy.map(ProxyRoute::new).transpose()?;
+        if let Some(p) = &proxy {
+            let bypass = p.setting().no_proxy();
+            let except = if bypass.is_empty() {
+                String::new()
+            } else {
+                format!(", except to NO_PROXY hosts {bypass}")
+            };
+            log::info(&format!("HTTPS through the proxy {}{except}", p.describe()));
+        }
+        let roots = tls::roots(config.uses_tls, config.ca_file.as_deref())?;
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::Specific(Arc::new(roots)))
+            .build();
+        let agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .user_agent(USER_AGENT)
+            .timeout_global(Some(config.timeout))
+            .timeout_connect(Some(config.connect_timeout))
+            .allow_non_standard_methods(true)
+            .tls_config(tls)
+            .build();
+        Ok(Transport {
+            agent: ureq::Agent::with_parts(
+                agent_config,
+                DefaultConnector::default(),
+                CachingResolver::default(),
+            ),
+            timeout: config.timeout,
+            proxy,
+            redactor,
+        })
+    }
+
+    /// Sends one request and reads the whole answer, up to `max_body` bytes.
+    pub fn send(&self, x: &Exchange<'_>) -> Result<Response> {
+        let request = make_request(x)?;
+        // Only HTTPS outside NO_PROXY goes through the proxy; connections through it and
+        // direct ones are pooled apart.
+        let proxy = self.proxy.as_ref().filter(|p| p.applies_to(request.uri()));
+        let fail = |e| exchange_error(&where_(x, proxy), e, proxy, &self.redactor);
+        let mut response = self.run(request, proxy, x).map_err(fail)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(x.max_body)
+            .read_to_vec()
+            .map_err(fail)?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends `request` with this exchange's timeout and proxy; a bodiless method without a body
+    /// goes without a `Content-Length`.
+    fn run(
+        &self,
+        request: http::Request<&[u8]>,
+        proxy: Option<&ProxyRoute>,
+        x: &Exchange<'_>,
+    ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
+        let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
+        let no_body = matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+        ) && x.body.is_empty();
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .proxy(proxy.map(|p| p.ureq_proxy().clone()))
+            .build();
+        if no_body {
+            self.agent.run(request.map(|_| ()))
+        } else {
+            self.agent.run(request)
+        }
+    }
+}
+
+/// The request of an exchange; a method or header that HTTP cannot carry is refused.
+fn make_request<'a>(x: &Exchange<'a>) -> Result<http::Request<&'a [u8]>> {
+    let method = Method::from_bytes(x.method.as_bytes()).map_err(|_| {
+        let m = x.method;
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("'{m}' is not an HTTP method"),
+        )
+    })?;
+    let mut builder = http::Request::builder().method(method).uri(x.url);
+    for (name, value) in x.headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(x.body).map_err(|e| {
+        let url = without_query(x.url);
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("cannot make a request to {url}: {e}"),
+        )
+    })
+}
+
+/// Where the exchange went, for an error message: made only when one is needed.
+fn where_(x: &Exchange<'_>, proxy: Option<&ProxyRoute>) -> String {
+    let url = without_query(x.url);
+    match proxy {
+        Some(p) => format!("{} {url} via the proxy {}", x.method, p.describe()),
+        None => format!("{} {url}", x.method),
+    }
+}

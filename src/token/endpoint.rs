@@ -1,0 +1,117 @@
+//! The token endpoint as a token source: one request (with retries) per fetch, its answer read
+//! into a token whose expiry counts from when the successful attempt was sent.
+
+use super::request::build_request;
+use super::response::{is_bogus_400, parse_response};
+use super::{Token, TokenSource};
+use crate::clock::{Clock, Deadline, Moment};
+use crate::config::url::without_query;
+use crate::config::TokenEndpointConfig;
+use crate::error::Result;
+use crate::http::{judge_exchange, Exchange, Response, Transport, MAX_TOKEN_RESPONSE};
+use crate::log;
+use crate::retry::{self, Verdict};
+use crate::secret::Redactor;
+use crate::stats::Counters;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+use zeroize::Zeroize;
+
+#[derive(Debug)]
+pub struct TokenEndpoint {
+    config: TokenEndpointConfig,
+    transport: Arc<Transport>,
+    clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
+    /// Scrubs the secrets from what the server says.
+    redactor: Arc<Redactor>,
+}
+
+impl TokenEndpoint {
+    pub fn new(
+        config: TokenEndpointConfig,
+        transport: Arc<Transport>,
+        clock: Arc<dyn Clock>,
+        counters: Arc<Counters>,
+        redactor: Arc<Redactor>,
+    ) -> Self {
+        TokenEndpoint {
+            config,
+            transport,
+            clock,
+            counters,
+            redactor,
+        }
+    }
+
+    /// Sends the token request for `scope`, retrying as the settings say; returns the last
+    /// answer and when its attempt was sent.
+    fn send(&self, scope: &str, deadline: Deadline, what: &str) -> Result<(Response, Moment)> {
+        let request = build_request(&self.config, Some(scope));
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        let mut sent = self.clock.moment();
+        let attempt = |time_left| {
+            sent = self.clock.moment();
+            self.transport.send(&Exchange {
+                method: "POST",
+                url: &request.url,
+                headers: &headers,
+                body: &request.body,
+                max_body: MAX_TOKEN_RESPONSE,
+                time_left,
+            })
+        };
+        let judge = |outcome: &Result<Response>| match outcome {
+            Ok(r) if is_bogus_400(r.status, &r.body) => Verdict::Retry { retry_after: None },
+            other => judge_exchange(other, true),
+        };
+        let retries = &self.counters.retries;
+        let answer = retry::run(&self.config.retry, what, deadline, retries, attempt, judge)
+            .map_err(|e| e.context("token request"))?;
+        Ok((answer, sent))
+    }
+
+    /// Counts a fetch's outcome, and its latency when it succeeded.
+    fn account(&self, ok: bool, started: Instant) {
+        if ok {
+            Counters::add(&self.counters.fetches_ok, 1);
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.counters
+                .last_fetch_latency_ms
+                .store(ms, Ordering::Relaxed);
+        } else {
+            Counters::add(&self.counters.fetches_failed, 1);
+        }
+    }
+}
+
+impl TokenSource for TokenEndpoint {
+    fn fetch(&self, scope: &str, deadline: Deadline) -> Result<Token> {
+        let what = format!("token request to {}", without_query(&self.config.token_url));
+        let started = Instant::now();
+        let (mut answer, sent) = match self.send(scope, deadline, &what) {
+            Ok(sent) => sent,
+            Err(e) => {
+                self.account(false, started);
+                return Err(e);
+            }
+        };
+        let margin = self.config.refresh_margin;
+        let result = parse_response(answer.status, &answer.body, sent, margin, &self.redactor);
+        // The answer holds the token: wiped once read (the token lives on in its `Secret`).
+        answer.body.zeroize();
+        log::info(&format!(
+            "{what} for scope '{scope}': HTTP {} in {} ms{}",
+            answer.status,
+            started.elapsed().as_millis(),
+            if result.is_ok() { "" } else { " (failed)" }
+        ));
+        self.account(result.is_ok(), started);
+        result
+    }
+}
