@@ -23,6 +23,14 @@ ARM=aarch64-unknown-linux-gnu
 CFLAGS="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
 enter() { sh scripts/cross/enter.sh "$@"; }
 
+# Each clone's own crates are built again in the shared target directory (their paths differ), so
+# it grows with every new clone: past LUCID_CROSS_TARGET_MAX_MB (default 12000) it starts afresh.
+max_mb=${LUCID_CROSS_TARGET_MAX_MB:-12000}
+if [ "$(du -sm "$T" | cut -f1)" -gt "$max_mb" ]; then
+    echo "cross: $T is over $max_mb MB: emptied, everything is built again"
+    find "$T" -mindepth 1 -maxdepth 1 ! -name .lucidauth-lock -exec rm -rf {} +
+fi
+
 echo "cross: $ARM (release)"
 enter cargo build --locked --release -p lucidauth --target $ARM
 echo "cross: $WIN (release, std from source)"
