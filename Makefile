@@ -4,6 +4,8 @@
 #   make demo    build, then run build/lucid against the bundled local server (TLS=1: over HTTPS)
 #   make test    every test: format, lints, Rust and C tests, bindings
 #   make check   install what the tests need (Debian, as root) then make test: the README's and CI's command
+#   make cross   Windows DLL and Linux aarch64 builds in build/cross; make cross-test tests them
+#                under Wine and qemu-user (make test runs it once make cross-setup was), see mk/cross.mk
 #   make header  regenerate include/lucidauth.h and README's key table after changing them
 #   make install / uninstall [PREFIX=/usr/local] [DESTDIR=]   see mk/install.mk
 #   make deb     Debian packages liblucidauth0, liblucidauth-dev and lucidauth-tools in build/deb, see mk/deb.mk
@@ -53,6 +55,7 @@ test: lib
 	sh scripts/test_install.sh
 	sh scripts/test_deb.sh
 	sh scripts/test_nuget.sh
+	$(MAKE) --no-print-directory cross-test-if-set-up
 
 check:
 	sh scripts/install-test-deps.sh
@@ -70,3 +73,4 @@ include mk/deb.mk
 include mk/nuget.mk
 include mk/bench.mk
 include mk/soak.mk
+include mk/cross.mk

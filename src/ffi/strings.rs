@@ -34,7 +34,12 @@ fn free_c_string(string: *mut c_char) {
     let owned = unsafe { CString::from_raw(string) };
     let mut bytes = owned.into_bytes_with_nul();
     // explicit_bzero: a memset the compiler may not remove (vectorized, unlike a loop of
-    // volatile byte stores).
+    // volatile byte stores). Windows's C library has none: zeroize's volatile stores there.
     // SAFETY: bytes is a live, writable buffer of bytes.len() bytes.
-    unsafe { libc::explicit_bzero(bytes.as_mut_ptr().cast(), bytes.len()) };
+    #[cfg(unix)]
+    unsafe {
+        libc::explicit_bzero(bytes.as_mut_ptr().cast(), bytes.len())
+    };
+    #[cfg(not(unix))]
+    zeroize::Zeroize::zeroize(&mut bytes);
 }
