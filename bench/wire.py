@@ -43,8 +43,11 @@ def count(tool, command):
             subprocess.run(["strace", "-f", "-c", "-o", out.name, *command], check=True,
                            stdout=subprocess.DEVNULL)
             text = open(out.name).read()
-            total = [l for l in text.splitlines() if l.rstrip().endswith("total")]
-            return int(total[-1].split()[2])
+            lines = text.splitlines()
+            header = next(l for l in lines if "calls" in l and "syscall" in l)
+            end = header.index("calls") + len("calls")
+            total = [l for l in lines if l.rstrip().endswith("total")][-1]
+            return int(total[end - 10:end])
         args = {"instructions": ["--tool=callgrind", f"--callgrind-out-file={out.name}"],
                 "allocations": ["--tool=memcheck"]}[tool]
         r = subprocess.run(["valgrind", *args, *command], capture_output=True, text=True,
