@@ -18,7 +18,14 @@ BENCH_CARGO  ?= cargo
 BENCH_CC     ?= cc
 BENCH_LINK    = -L$(BENCH_LIBDIR) -llucidauth -Wl,-rpath,$(BENCH_LIBDIR)
 
-.PHONY: bench bench-build bench-curl-check bench-programs bench-stampede
+.PHONY: bench bench-build bench-curl-check bench-programs bench-stampede bench-wire
+
+# make bench-wire: one keep-alive authorized GET counted (system calls, instructions,
+# allocations), lucidauth against libcurl; needs strace and valgrind (each part skipped without).
+bench-wire: bench-curl-check
+	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory all
+	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory $(BENCH_DIR)/wire
+	python3 bench/wire.py $(BENCH_DIR) target/release/lucid-testserver
 
 bench: bench-build
 	python3 bench/run.py --runs $(BENCH_RUNS) --only $(BENCH_ONLY) --out $(BENCH_DIR)
@@ -43,7 +50,7 @@ $(BENCH_DIR)/%: bench/%.c bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/lib
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH_CC) $(BENCH_CFLAGS) -Iinclude -Ibench -o $@ $< $(BENCH_LINK)
 
-$(BENCH_DIR)/requests: bench/requests.c bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/liblucidauth.so
+$(BENCH_DIR)/requests $(BENCH_DIR)/wire: $(BENCH_DIR)/%: bench/%.c bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/liblucidauth.so
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH_CC) $(BENCH_CFLAGS) -Iinclude -Ibench -o $@ $< $(BENCH_LINK) -lcurl
 

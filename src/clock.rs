@@ -103,8 +103,8 @@ impl Clock for SystemClock {
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     fn now(&self) -> u64 {
-        static START: once_cell::sync::Lazy<std::time::Instant> =
-            once_cell::sync::Lazy::new(std::time::Instant::now);
+        static START: std::sync::LazyLock<std::time::Instant> =
+            std::sync::LazyLock::new(std::time::Instant::now);
         nanos(START.elapsed())
     }
 

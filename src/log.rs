@@ -1,8 +1,8 @@
 //! Leveled logging: to stderr when `LUCIDAUTH_LOG=error|warn|info|debug` is set, and to a sink a
 //! program installs (the C callback). Callers pass messages that already hold no secrets.
 
-use once_cell::sync::Lazy;
 use std::io::Write;
+use std::sync::LazyLock as Lazy;
 use std::sync::{Arc, RwLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

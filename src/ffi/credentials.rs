@@ -5,10 +5,10 @@ use super::error::LucidError;
 use super::raw::{free, guard_value, maybe};
 use super::status::LucidStatus;
 use crate::{Credentials, CredentialsBuilder};
-use once_cell::sync::Lazy;
 use std::ffi::CString;
 use std::os::raw::c_char;
 use std::path::Path;
+use std::sync::LazyLock as Lazy;
 
 /// Complete credentials. Made by `lucid_credentials_new`, `lucid_credentials_from_file`,
 /// `lucid_credentials_discover` or `lucid_credentials_builder_build`; freed with

@@ -2,9 +2,9 @@
 
 use super::raw::guard_value;
 use crate::ErrorKind;
-use once_cell::sync::Lazy;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
+use std::sync::LazyLock as Lazy;
 
 /// The result of every fallible function. The numbers are part of the ABI and never renumbered;
 /// new codes are only ever added at the end. Fixed to 32 bits so that Go and C# read it as `int32`.

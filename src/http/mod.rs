@@ -7,6 +7,7 @@ mod proxy;
 mod resolver;
 mod response;
 mod retryable;
+mod socket;
 mod tls;
 mod transport;
 

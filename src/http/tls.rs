@@ -2,8 +2,8 @@
 //! those of `ca_file`.
 
 use crate::error::{Error, ErrorKind, Result};
-use once_cell::sync::Lazy;
 use std::path::Path;
+use std::sync::LazyLock as Lazy;
 use ureq::tls::{Certificate, PemItem};
 
 /// The system's trusted roots.

@@ -6,6 +6,7 @@ use super::failure::exchange_error;
 use super::proxy::ProxyRoute;
 use super::resolver::CachingResolver;
 use super::response::Response;
+use super::socket::{with_deadline, DeadlineConnector};
 use super::tls;
 use crate::config::url::without_query;
 use crate::config::HttpConfig;
@@ -14,10 +15,10 @@ use crate::log;
 use crate::secret::Redactor;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ureq::http::{self, Method};
 use ureq::tls::{RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
 /// Most bytes of a token endpoint answer that are read.
 pub const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
@@ -26,9 +27,10 @@ pub const USER_AGENT: &str = concat!("lucidauth/", env!("CARGO_PKG_VERSION"));
 
 /// An HTTP agent with the client's TLS roots and timeouts; keeps connections alive between calls.
 pub struct Transport {
-    /// ureq's own reading of proxy variables is off: each request is given its proxy (or none)
-    /// by `proxy`, with curl's rules.
-    agent: ureq::Agent,
+    /// ureq's own reading of proxy variables is off: requests that `proxy` sends through the
+    /// proxy (curl's rules) go by `proxied`, the others by `direct`; each has its own pool.
+    direct: ureq::Agent,
+    proxied: Option<ureq::Agent>,
     timeout: Duration,
     proxy: Option<ProxyRoute>,
     /// Every secret of the client, scrubbed from error messages.
@@ -72,84 +74,92 @@ impl Transport {
         let tls = TlsConfig::builder()
             .root_certs(RootCerts::Specific(Arc::new(roots)))
             .build();
-        let agent_config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .proxy(None)
-            .user_agent(USER_AGENT)
-            .timeout_global(Some(config.timeout))
-            .timeout_connect(Some(config.connect_timeout))
-            .allow_non_standard_methods(true)
-            .tls_config(tls)
-            .build();
+        let agent = |proxy: Option<&ProxyRoute>| {
+            let agent_config = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .proxy(proxy.map(|p| p.ureq_proxy().clone()))
+                .user_agent(USER_AGENT)
+                .timeout_connect(Some(config.connect_timeout))
+                .allow_non_standard_methods(true)
+                .tls_config(tls.clone())
+                .build();
+            ureq::Agent::with_parts(agent_config, connector(), CachingResolver::default())
+        };
         Ok(Transport {
-            agent: ureq::Agent::with_parts(
-                agent_config,
-                DefaultConnector::default(),
-                CachingResolver::default(),
-            ),
+            direct: agent(None),
+            proxied: proxy.as_ref().map(|p| agent(Some(p))),
             timeout: config.timeout,
             proxy,
             redactor,
         })
     }
 
-    /// Sends one request and reads the whole answer, up to `max_body` bytes.
+    /// Sends one request and reads the whole answer, up to `max_body` bytes, by the earlier of
+    /// the client's timeout and the time left: every connect, handshake, CONNECT, write and read
+    /// of the exchange ends by then.
     pub fn send(&self, x: &Exchange<'_>) -> Result<Response> {
         let request = make_request(x)?;
-        // Only HTTPS outside NO_PROXY goes through the proxy; connections through it and
-        // direct ones are pooled apart.
+        // Only HTTPS outside NO_PROXY goes through the proxy.
         let proxy = self.proxy.as_ref().filter(|p| p.applies_to(request.uri()));
+        let agent = match (proxy, &self.proxied) {
+            (Some(_), Some(proxied)) => proxied,
+            _ => &self.direct,
+        };
         let fail = |e| exchange_error(&where_(x, proxy), e, proxy, &self.redactor);
-        let mut response = self.run(request, proxy, x).map_err(fail)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+        let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
+        let deadline = crate::clock::later(Instant::now(), timeout);
+        with_deadline(deadline, || {
+            let mut response = run(agent, request, x).map_err(fail)?;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(x.max_body)
+                .read_to_vec()
+                .map_err(fail)?;
+            Ok(Response {
+                status,
+                headers,
+                body,
             })
-            .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(x.max_body)
-            .read_to_vec()
-            .map_err(fail)?;
-        Ok(Response {
-            status,
-            headers,
-            body,
         })
     }
+}
 
-    /// Sends `request` with this exchange's timeout and proxy; a bodiless method without a body
-    /// goes without a `Content-Length`.
-    fn run(
-        &self,
-        request: http::Request<&[u8]>,
-        proxy: Option<&ProxyRoute>,
-        x: &Exchange<'_>,
-    ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
-        let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
-        let no_body = matches!(
-            *request.method(),
-            Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
-        ) && x.body.is_empty();
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(timeout))
-            .proxy(proxy.map(|p| p.ureq_proxy().clone()))
-            .build();
-        if no_body {
-            self.agent.run(request.map(|_| ()))
-        } else {
-            self.agent.run(request)
-        }
+/// ureq's connectors in ureq's order, with the deadline-keeping socket in place of its TCP one:
+/// a CONNECT tunnel through the proxy (itself reached through this chain), else a socket; TLS
+/// over either for HTTPS.
+fn connector() -> impl Connector {
+    ().chain(ConnectProxyConnector::default())
+        .chain(DeadlineConnector)
+        .chain(RustlsConnector::default())
+}
+
+/// Sends `request`; a bodiless method without a body goes without a `Content-Length`.
+fn run(
+    agent: &ureq::Agent,
+    request: http::Request<&[u8]>,
+    x: &Exchange<'_>,
+) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
+    let no_body = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+    ) && x.body.is_empty();
+    if no_body {
+        agent.run(request.map(|_| ()))
+    } else {
+        agent.run(request)
     }
 }
 
