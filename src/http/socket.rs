@@ -199,11 +199,29 @@ impl Transport for DeadlineSocket {
         if std::mem::take(&mut self.just_read) {
             return true;
         }
-        let mut byte = [0u8; 1];
-        let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
-        matches!(
-            rustix::net::recv(&*self.stream, &mut byte, flags),
-            Err(rustix::io::Errno::AGAIN)
-        )
+        nothing_waiting(&self.stream)
     }
+}
+
+/// One non-blocking peek: whether nothing is waiting on `stream` (and it has not ended).
+#[cfg(unix)]
+fn nothing_waiting(stream: &std::net::TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
+    matches!(
+        rustix::net::recv(stream, &mut byte, flags),
+        Err(rustix::io::Errno::AGAIN)
+    )
+}
+
+/// One non-blocking peek (Windows has no per-call flag: the socket is non-blocking meanwhile).
+#[cfg(not(unix))]
+fn nothing_waiting(stream: &std::net::TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let peeked = stream.peek(&mut byte);
+    let restored = stream.set_nonblocking(false).is_ok();
+    restored && matches!(peeked, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
