@@ -456,10 +456,13 @@ fn thirty_two_threads_through_failure_and_recovery() {
             .recv_timeout(Duration::from_secs(60))
             .expect("every thread returns: no deadlock");
     }
-    // The failures are drained; the final state serves a fresh token and API calls.
-    while server.requests().len() < 2 {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    // The server recovers: failures no thread took are dropped (how many the threads took
+    // depends on the scheduling), and the last token outlives its one second.
+    assert!(
+        server.requests().len() >= 2,
+        "the threads reached the server"
+    );
+    server.clear_scripted_responses();
     std::thread::sleep(Duration::from_millis(1100));
     let before = server.token_requests();
     let token = client.access_token(None).unwrap();

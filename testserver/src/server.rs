@@ -226,6 +226,12 @@ impl TestServer {
         self.state.push_script(RequestKind::Metadata, response);
     }
 
+    /// Drops the queued responses no request has taken yet (of every kind) and returns how many
+    /// there were: the server answers normally from now on.
+    pub fn clear_scripted_responses(&self) -> usize {
+        self.state.clear_scripts()
+    }
+
     /// Sets the lifetime (and `expires_in`) of tokens issued from now on.
     pub fn set_token_lifetime(&self, secs: u64) {
         self.state.set_lifetime_secs(secs);

@@ -244,6 +244,19 @@ impl State {
         lock(self.script(kind)).push_back(response);
     }
 
+    /// Drops every queued response of every kind and says how many there were.
+    pub(crate) fn clear_scripts(&self) -> usize {
+        [RequestKind::Token, RequestKind::Api, RequestKind::Metadata]
+            .into_iter()
+            .map(|kind| {
+                let mut queue = lock(self.script(kind));
+                let n = queue.len();
+                queue.clear();
+                n
+            })
+            .sum()
+    }
+
     /// Takes the oldest queued response for `kind`, if any.
     pub(crate) fn pop_script(&self, kind: RequestKind) -> Option<Scripted> {
         lock(self.script(kind)).pop_front()
