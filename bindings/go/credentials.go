@@ -75,10 +75,10 @@ func CredentialsFromFile(path, profile string) (*Credentials, error) {
 	return created(status, out, cerr)
 }
 
-// DiscoverCredentials finds credentials as the official SDKs do: the LAS_* variables
-// (LAS_CLIENT_ID and LAS_CLIENT_SECRET, or LAS_ACCESS_TOKEN), else the CRADL_* ones, else the file
-// LAS_CREDENTIALS_FILE, else ~/.lucidtech/credentials.cfg, else ~/.cradl/credentials.json. The
-// profile is profile, or when that is "", LAS_PROFILE, else "default".
+// DiscoverCredentials finds credentials as the official SDKs do (lucid_credentials_discover: the
+// environment, then the credentials files, in the order the README's "Where credentials are
+// found" gives; the library holds that order, so this binding never restates it). An empty
+// profile means LAS_PROFILE, else "default".
 func DiscoverCredentials(profile string) (*Credentials, error) {
 	cprofile, err := cOptionalString("profile", profile)
 	if err != nil {

@@ -18,10 +18,10 @@ namespace LucidAuth
         }
 
         /// <summary>
-        /// Finds credentials as the official SDKs do: the environment (<c>LAS_CLIENT_ID</c>,
-        /// <c>LAS_CLIENT_SECRET</c>, ...), else the file <c>LAS_CREDENTIALS_FILE</c>, else
-        /// <c>~/.lucidtech/credentials.cfg</c>; profile <paramref name="profile"/>, else
-        /// <c>LAS_PROFILE</c>, else "default".
+        /// Finds credentials as the official SDKs do (<c>lucid_credentials_discover</c>: the
+        /// environment, then the credentials files, in the order the README's "Where credentials
+        /// are found" gives; the library holds that order, so this binding never restates it).
+        /// Profile <paramref name="profile"/>, else <c>LAS_PROFILE</c>, else "default".
         /// </summary>
         /// <remarks>The native library reads the process environment: on .NET Core / .NET 5+,
         /// <c>Environment.SetEnvironmentVariable</c> does not change it (on Mono and .NET Framework it does).</remarks>
