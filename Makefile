@@ -11,6 +11,7 @@
 #   make deb     Debian packages liblucidauth0, liblucidauth-dev and lucidauth-tools in build/deb, see mk/deb.mk
 #   make nuget   the NuGet package build/nuget/LucidAuth.<version>.nupkg, see mk/nuget.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
+#   make loom    the loom model tests of the token copy and the refresh slot (make test runs them)
 #   make soak    a fleet of processes and hostile peers against the local server, see mk/soak.mk
 
 CARGO   ?= cargo
@@ -49,6 +50,7 @@ test: lib
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	$(MAKE) --no-print-directory loom
 	sh bindings/cpp/run_tests.sh
 	sh bindings/go/run_tests.sh
 	sh bindings/csharp/run_tests.sh
@@ -74,3 +76,4 @@ include mk/nuget.mk
 include mk/bench.mk
 include mk/soak.mk
 include mk/cross.mk
+include mk/loom.mk

@@ -2,11 +2,12 @@
 //! under a sequence counter (a seqlock made of atomics) and so never takes a lock, touches a
 //! reference count or writes shared memory. Writers are serialized by the slot's write lock.
 
+use super::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+use super::sync::spin_loop;
 use crate::token::Token;
-use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 
 /// Longer tokens are not copied here; they are read through the slot's lock instead.
-pub const CAPACITY: usize = 4096;
+pub const CAPACITY: usize = if cfg!(loom) { 16 } else { 4096 };
 const WORD: usize = std::mem::size_of::<u64>();
 
 #[derive(Debug)]
@@ -57,45 +58,57 @@ impl TokenCopy {
     }
 
     /// Copies the token into `out` when it is fresh at `now`: `Some(Ok(len))` when copied,
-    /// `Some(Err(len))` when it does not fit (nothing copied), `None` when there is no fresh token
-    /// here (or a writer kept changing it). A read that raced a writer may leave bytes in `out`
-    /// before it answers `None`.
+    /// `Some(Err(len))` when it does not fit, `None` when there is no fresh token here (or a
+    /// writer kept changing it). `out` is written only when the answer is `Some(Ok(_))`: the
+    /// words are read into a buffer of the reader's own and copied out once the sequence check
+    /// has shown them whole.
     pub fn read_into(&self, now: u64, out: &mut [u8]) -> Option<Result<usize, usize>> {
+        let mut words = [0u64; CAPACITY / WORD];
         for _ in 0..4 {
             let seq = self.seq.load(Ordering::Acquire);
             if seq & 1 == 1 {
-                std::hint::spin_loop();
+                spin_loop();
                 continue;
             }
             let len = self.len.load(Ordering::Relaxed);
             let fresh = len != 0 && now < self.fresh_until.load(Ordering::Relaxed);
-            let result = match out.get_mut(..len) {
-                _ if !fresh => None,
-                None => Some(Err(len)),
-                Some(dest) => {
-                    // Whole words as fixed-size copies (a move each, no memmove call), then the
-                    // last bytes one by one.
-                    let mut chunks = dest.chunks_exact_mut(WORD);
-                    let mut words = self.words.iter();
-                    for (chunk, word) in chunks.by_ref().zip(words.by_ref()) {
-                        chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_ne_bytes());
-                    }
-                    let tail = chunks.into_remainder();
-                    if let (false, Some(word)) = (tail.is_empty(), words.next()) {
-                        let bytes = word.load(Ordering::Relaxed).to_ne_bytes();
-                        for (d, s) in tail.iter_mut().zip(bytes) {
-                            *d = s;
-                        }
-                    }
+            let used = len.div_ceil(WORD).min(words.len());
+            let fits = len <= out.len();
+            if fresh && fits {
+                for (mine, word) in words.iter_mut().zip(&self.words[..used]) {
+                    *mine = word.load(Ordering::Relaxed);
+                }
+            }
+            fence(Ordering::Acquire);
+            if self.seq.load(Ordering::Relaxed) != seq {
+                continue;
+            }
+            return match (fresh, out.get_mut(..len)) {
+                (false, _) => None,
+                (true, None) => Some(Err(len)),
+                (true, Some(dest)) => {
+                    copy_words(&words[..used], dest);
                     Some(Ok(len))
                 }
             };
-            fence(Ordering::Acquire);
-            if self.seq.load(Ordering::Relaxed) == seq {
-                return result;
-            }
         }
         None
+    }
+}
+
+/// Copies `dest.len()` bytes of `words` into `dest`: whole words as fixed-size copies (a move
+/// each, no memmove call), then the last bytes one by one.
+fn copy_words(words: &[u64], dest: &mut [u8]) {
+    let mut chunks = dest.chunks_exact_mut(WORD);
+    let mut words = words.iter();
+    for (chunk, word) in chunks.by_ref().zip(words.by_ref()) {
+        chunk.copy_from_slice(&word.to_ne_bytes());
+    }
+    let tail = chunks.into_remainder();
+    if let Some(word) = words.next() {
+        for (d, s) in tail.iter_mut().zip(word.to_ne_bytes()) {
+            *d = s;
+        }
     }
 }
 

@@ -19,6 +19,8 @@
 
 use super::damp::Damper;
 use super::slot::{read, write, Read, Shared, Slot, SEEN};
+use super::sync::atomic::{AtomicBool, Ordering};
+use super::sync::RwLock;
 use crate::clock::{Clock, Deadline};
 use crate::config::MemoryConfig;
 use crate::error::Result;
@@ -26,8 +28,7 @@ use crate::log;
 use crate::stats::{Counters, ScopeStats};
 use crate::token::{Token, TokenSource};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How many scopes besides the client's own keep a token in memory; beyond it the least

@@ -1,15 +1,18 @@
 //! Where tokens are kept: in memory per scope (`memory`, its `slot`s and their lock-free `copy`),
 //! and shared with other processes (`shared`, its `entry` format, and the `disk` and `redis`
-//! stores). Imports tokens and the configuration; nothing of the client or the FFI.
+//! stores). `sync` names the locks and atomics of the first two, std's or loom's. Imports tokens and the configuration; nothing of the client or the FFI.
 
 mod copy;
 mod damp;
 mod disk;
 mod entry;
 mod memory;
+#[cfg(all(test, loom))]
+mod models;
 mod redis;
 mod shared;
 mod slot;
+mod sync;
 
 pub use disk::DiskStore;
 pub use memory::TokenCache;

@@ -3,14 +3,17 @@
 
 use super::copy::TokenCopy;
 use super::damp;
+use super::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use super::sync::{
+    pause, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+};
 use crate::clock::{nanos, Clock, Deadline};
 use crate::error::{Error, Result};
 use crate::log;
 use crate::stats::Counters;
 use crate::token::{Token, TokenSource};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The first wait after a failed background refresh; each further failure doubles it.
@@ -30,12 +33,17 @@ pub struct Shared {
 
 /// Source of generation numbers, unique in the process: a generation names one value of one
 /// slot's `current`.
-static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+#[cfg(not(loom))]
 thread_local! {
     /// The last token this thread read, with the generation it had: while the slot still has
     /// that generation, the token is read from here without touching shared memory.
     pub static SEEN: RefCell<(u64, Option<Arc<Token>>)> = const { RefCell::new((0, None)) };
+}
+#[cfg(loom)]
+loom::thread_local! {
+    pub static SEEN: RefCell<(u64, Option<Arc<Token>>)> = RefCell::new((0, None));
 }
 
 #[derive(Debug, Default)]
@@ -208,7 +216,7 @@ impl Slot {
             "the last token was rejected early: fetching again in {} ms",
             wait.as_millis()
         ));
-        std::thread::sleep(wait);
+        pause(wait);
         Ok(())
     }
 
@@ -277,7 +285,7 @@ fn lock_until<T>(lock: &Mutex<T>, deadline: Deadline) -> Option<MutexGuard<'_, T
                 if left.is_zero() {
                     return None;
                 }
-                std::thread::sleep(left.min(Duration::from_millis(1)));
+                pause(left.min(Duration::from_millis(1)));
             }
         }
     }
