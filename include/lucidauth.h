@@ -367,6 +367,12 @@ uint64_t lucid_stats_value(const LucidStats *stats,
 // Static: never free it.
 const char *lucid_stat_name(int32_t which);
 
+// How the client authenticates to the token endpoint: the `client_auth` method, and with a
+// private key its type and RFC 7638 JWK thumbprint, e.g. `"private_key_jwt (EC P-256,
+// thumbprint NzbLsXh8...)"`; `"none"` with only a pre-issued token; NULL for a NULL snapshot.
+// Never a secret. Borrowed from `stats`.
+const char *lucid_stats_client_auth(const LucidStats *stats);
+
 // How many scopes the client holds a token for (0 for NULL).
 size_t lucid_stats_scope_count(const LucidStats *stats);
 

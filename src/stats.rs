@@ -69,7 +69,7 @@ impl Counters {
         *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(kind);
     }
 
-    pub fn snapshot(&self, scopes: Vec<ScopeStats>) -> Stats {
+    pub fn snapshot(&self, scopes: Vec<ScopeStats>, client_auth: &str) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Stats {
             token_fetches: get(&self.fetches_ok),
@@ -82,6 +82,7 @@ impl Counters {
             last_fetch_latency: Duration::from_millis(get(&self.last_fetch_latency_ms)),
             last_error: *self.last_error.lock().unwrap_or_else(|e| e.into_inner()),
             scopes,
+            client_auth: client_auth.to_string(),
         }
     }
 }
@@ -109,6 +110,10 @@ pub struct Stats {
     pub last_error: Option<ErrorKind>,
     /// The scopes the client holds a token for.
     pub scopes: Vec<ScopeStats>,
+    /// How the client authenticates to the token endpoint: `client_auth`'s method and, with a
+    /// key, its type and RFC 7638 thumbprint (`private_key_jwt (EC P-256, thumbprint …)`);
+    /// `none` with only a pre-issued token. Never a secret.
+    pub client_auth: String,
 }
 
 /// The token of one scope.
@@ -139,7 +144,7 @@ mod tests {
             }
         });
         counters.failed(ErrorKind::Timeout);
-        let stats = counters.snapshot(Vec::new());
+        let stats = counters.snapshot(Vec::new(), "basic");
         assert_eq!(stats.memory_reads, 8000);
         assert_eq!(stats.last_error, Some(ErrorKind::Timeout));
     }

@@ -90,6 +90,35 @@ fn lucid_token_prints_the_token_and_a_newline() {
     assert_eq!(server.token_requests(), 1);
 }
 
+/// With `private_key_jwt`, `lucid info` names the key's type and thumbprint, never the key.
+#[test]
+fn lucid_info_shows_the_client_key_type_and_thumbprint() {
+    let keys = root().join("tests/keys");
+    let public = std::fs::read_to_string(keys.join("ec_p256.pub.pem")).unwrap();
+    let server = server_with(lucidauth_testserver::ServerConfig {
+        client_auth: lucidauth_testserver::ClientAuth::PrivateKeyJwt,
+        client_keys: lucidauth_testserver::ClientKey::parse(&public).unwrap(),
+        ..Default::default()
+    });
+    let home = home_for(
+        &server,
+        &format!(
+            "client_auth = private_key_jwt\nclient_key_file = {}\n",
+            keys.join("ec_p256.pem").display()
+        ),
+    );
+    let out = run_lucid(&home.0, &["info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("client_auth: private_key_jwt (EC P-256, thumbprint 3JOByYkXyIVJ9hEOT2D_mw1G694iuRrGnDYEZxS__Lc)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("PRIVATE"), "{stdout}");
+    assert_eq!(server.token_requests(), 1);
+}
+
 #[test]
 fn lucid_info_shows_where_the_token_came_from_and_when_it_expires_but_not_the_token() {
     let server = server();
@@ -99,10 +128,15 @@ fn lucid_info_shows_where_the_token_came_from_and_when_it_expires_but_not_the_to
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
-        lines[0..2],
-        ["scope: (none)", "  from: token endpoint"],
+        lines[0..3],
+        [
+            "client_auth: basic",
+            "scope: (none)",
+            "  from: token endpoint"
+        ],
         "{stdout}"
     );
+    let lines = &lines[1..];
     // Whole seconds left of a 3600 s token and its 300 s margin, a few milliseconds (one tick of
     // the coarse clock, or none) after the fetch.
     let seconds = |line: &str, prefix: &str| -> u64 {

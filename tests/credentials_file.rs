@@ -119,7 +119,7 @@ fn percent_and_semicolon_in_a_secret_are_literal_and_crlf_is_fine() {
     let c = from_file(&path, Some("p")).unwrap();
     assert_eq!(c.client_id(), "id;1");
     // The secret is only visible on the wire: check the Basic header built from it.
-    let request = lucidauth::internal::build_request(&c.token_endpoint().unwrap(), None);
+    let request = lucidauth::internal::build_request(&c.token_endpoint().unwrap(), None, None);
     let basic = &request.headers[0].1;
     use base64::Engine;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -137,6 +137,8 @@ fn sample(key: &lucidauth::KeySpec) -> String {
         (_, "cache_url") => "redis://127.0.0.1:6379/0".into(),
         (_, "access_token") => JWT.into(),
         (_, "audience") => "https://api.example.com/v2".into(),
+        // client_auth is its last word, client_secret_jwt, which signs with 32 bytes or more.
+        (_, "client_secret") => "client_secret-value-of-32-bytes-or-more".into(),
         (Kind::Bool, _) => "true".into(),
         (Kind::Seconds { .. } | Kind::Millis, _) => "7".into(),
         (Kind::Count { min, .. }, _) => (min + 2).to_string(),

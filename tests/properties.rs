@@ -54,7 +54,7 @@ proptest! {
     fn values_are_taken_literally(secret in "[!-~&&[^\\[\\]]][ -~]{0,30}[!-~]") {
         let c = from_ini_str(&format!("client_id = id\nclient_secret = {secret}\n"), None);
         let c = c.map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let request = internal::build_request(&c.token_endpoint().unwrap(), None);
+        let request = internal::build_request(&c.token_endpoint().unwrap(), None, None);
         use base64::Engine;
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("id:{secret}"));
         prop_assert_eq!(&request.headers[0].1, &format!("Basic {basic}"));

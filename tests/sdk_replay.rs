@@ -273,7 +273,7 @@ fn cradl_env_with_a_kinde_host_gets_the_kinde_flow() {
     }
     .find(None)
     .unwrap();
-    let request = lucidauth::internal::build_request(&creds.token_endpoint().unwrap(), None);
+    let request = lucidauth::internal::build_request(&creds.token_endpoint().unwrap(), None, None);
     assert_eq!(request.url, "https://auth.cradl.ai/oauth2/token");
     assert_eq!(text(&request.body), KINDE_BODY);
     assert!(request.headers.iter().all(|(n, _)| *n != "Authorization"));

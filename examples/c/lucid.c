@@ -189,6 +189,7 @@ static int print_info(const LucidClient *client) {
     if (status != LUCID_STATUS_OK) {
         return library_error(status, err);
     }
+    printf("client_auth: %s\n", lucid_stats_client_auth(stats));
     for (size_t i = 0; i < lucid_stats_scope_count(stats); i++) {
         const char *scope = lucid_stats_scope(stats, i);
         printf("scope: %s\n", scope[0] != '\0' ? scope : "(none)");

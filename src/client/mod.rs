@@ -26,6 +26,8 @@ pub struct Client {
     /// token endpoint, those that are configured.
     tokens: TokenCache,
     counters: Arc<Counters>,
+    /// How the client authenticates, for its stats.
+    client_auth: String,
 }
 
 impl Client {
@@ -56,7 +58,8 @@ impl Client {
 
     /// A snapshot of what this client has done with its tokens, and of the tokens it holds.
     pub fn stats(&self) -> Stats {
-        self.counters.snapshot(self.tokens.scope_stats())
+        self.counters
+            .snapshot(self.tokens.scope_stats(), &self.client_auth)
     }
 
     /// Runs `f` on a fresh access token for `scope` (as `access_token`), without handing out a

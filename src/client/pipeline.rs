@@ -28,6 +28,7 @@ pub fn assemble(
     let redactor = Arc::new(redactor);
     let transport = Arc::new(Transport::new(http, redactor.clone())?);
     let counters = Arc::new(Counters::default());
+    let mut client_auth = "none".to_string();
     let fetcher = match creds.token_endpoint() {
         Some(config) => {
             let endpoint = TokenEndpoint::new(
@@ -36,7 +37,9 @@ pub fn assemble(
                 clock.clone(),
                 counters.clone(),
                 redactor,
-            );
+            )?;
+            client_auth = endpoint.describe_auth();
+            log::info(&format!("client authentication: {client_auth}"));
             Some(shared(creds, Box::new(endpoint), &clock, &counters)?)
         }
         None => None,
@@ -56,6 +59,7 @@ pub fn assemble(
         counters,
         api: creds.api(),
         transport,
+        client_auth,
     })
 }
 

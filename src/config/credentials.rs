@@ -5,8 +5,9 @@
 
 use super::keys::{self, DefaultValue, Value, KEYS};
 use super::parts::{
-    ApiConfig, CacheIdentity, ClientAuth, HttpConfig, MemoryConfig, PreIssuedConfig, RetrySettings,
-    SharedCacheConfig, SharedStore, TokenEndpointConfig, TokenParams,
+    ApiConfig, AssertionConfig, CacheIdentity, ClientAuth, HttpConfig, MemoryConfig,
+    PreIssuedConfig, RetrySettings, SharedCacheConfig, SharedStore, TokenEndpointConfig,
+    TokenParams,
 };
 use super::paths;
 use super::proxy::ProxySetting;
@@ -22,7 +23,7 @@ use std::time::Duration;
 pub struct Credentials {
     /// Empty when only an `access_token` was given.
     client_id: String,
-    /// `None` when only an `access_token` was given.
+    /// `None` when only an `access_token` was given, or with `client_auth = private_key_jwt`.
     client_secret: Option<Secret>,
     api_key: Option<Secret>,
     /// A pre-issued token (the `access_token` key).
@@ -71,9 +72,13 @@ impl Credentials {
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
-    /// Whether there are a client id and secret to fetch tokens with.
+    /// Whether there are client credentials to fetch tokens with: an id and a secret or key.
     pub fn has_client_credentials(&self) -> bool {
-        self.client_secret.is_some()
+        !self.client_id.is_empty()
+    }
+    /// How the client proves who it is to the token endpoint.
+    pub fn client_auth(&self) -> ClientAuth {
+        self.client_auth
     }
     /// The token endpoint's URL, worked out from `auth_endpoint`.
     pub fn token_url(&self) -> &str {
@@ -120,13 +125,24 @@ impl Credentials {
 
     /// What the token endpoint needs; `None` without client credentials.
     pub fn token_endpoint(&self) -> Option<TokenEndpointConfig> {
+        if !self.has_client_credentials() {
+            return None;
+        }
         Some(TokenEndpointConfig {
             token_url: self.token_url.clone(),
             client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone()?,
+            client_secret: self.client_secret.clone(),
             audience: self.audience.clone(),
             token_params: self.token_params,
             client_auth: self.client_auth,
+            assertion: AssertionConfig {
+                key_file: self.source.text("client_key_file").map(PathBuf::from),
+                key_id: self.source.text("client_key_id"),
+                audience: self
+                    .source
+                    .text("client_assertion_audience")
+                    .unwrap_or_else(|| self.token_url.clone()),
+            },
             refresh_margin: self.refresh_margin(),
             retry: self.retry(),
         })
@@ -136,9 +152,9 @@ impl Credentials {
     /// `use_cache`; `None` without client credentials (a pre-issued token is not shared). A
     /// Redis lock's lease outlives a fetch that takes the whole retry deadline.
     pub fn shared_cache(&self) -> Result<Option<SharedCacheConfig>> {
-        let Some(secret) = self.client_secret.clone() else {
+        if !self.has_client_credentials() {
             return Ok(None);
-        };
+        }
         let wait = self.retry().deadline;
         let store = if let Some(url) = self.source.secret("cache_url") {
             SharedStore::Redis {
@@ -164,11 +180,28 @@ impl Credentials {
             identity: CacheIdentity {
                 token_url: self.token_url.clone(),
                 client_id: self.client_id.clone(),
-                secret,
+                secret: self.entry_secret()?,
             },
             refresh_margin: self.refresh_margin(),
             lock_wait: wait,
         }))
+    }
+
+    /// What authenticates this client's shared cache entries: its secret, or the PEM text of
+    /// its private key (which only the holders of the key can read).
+    fn entry_secret(&self) -> Result<Secret> {
+        if let Some(secret) = &self.client_secret {
+            return Ok(secret.clone());
+        }
+        let path = self.source.text("client_key_file").unwrap_or_default();
+        let pem = std::fs::read(&path).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("client_key_file {path}: cannot read: {e}"),
+            )
+        })?;
+        let pem = zeroize::Zeroizing::new(pem);
+        Ok(Secret::new(String::from_utf8_lossy(&pem)))
     }
 
     /// `use_cache` as set, else `true` for a Lucidworks token URL (which invalidates a client's
@@ -286,6 +319,7 @@ impl CredentialsBuilder {
         // The cradl SDK's flow for its Kinde hosts: id, secret, grant_type and audience in the
         // form body. Keys that are set win.
         let kinde = url::is_kinde_token_url(&token_url);
+        let client_auth = self.client_auth(kinde);
         Ok(Credentials {
             client_id,
             client_secret,
@@ -300,24 +334,44 @@ impl CredentialsBuilder {
             token_params: match self.text("token_params").as_deref() {
                 Some("body") => TokenParams::Body,
                 Some(_) => TokenParams::Query,
-                None if kinde => TokenParams::Body,
+                None if kinde || client_auth.is_assertion() => TokenParams::Body,
                 None => TokenParams::Query,
             },
-            client_auth: match self.text("client_auth").as_deref() {
-                Some("basic_urlencoded") => ClientAuth::BasicUrlencoded,
-                Some("post") => ClientAuth::Post,
-                Some(_) => ClientAuth::Basic,
-                None if kinde => ClientAuth::Post,
-                None => ClientAuth::Basic,
-            },
+            client_auth,
             source: self.clone(),
         })
     }
 
-    /// The client id and secret: both, or neither when an `access_token` stands in for them.
+    /// `client_auth` as set, else `post` for a Cradl/Kinde token URL and `basic` otherwise.
+    fn client_auth(&self, kinde: bool) -> ClientAuth {
+        match self.text("client_auth").as_deref() {
+            Some("basic_urlencoded") => ClientAuth::BasicUrlencoded,
+            Some("post") => ClientAuth::Post,
+            Some("private_key_jwt") => ClientAuth::PrivateKeyJwt,
+            Some("client_secret_jwt") => ClientAuth::ClientSecretJwt,
+            Some(_) => ClientAuth::Basic,
+            None if kinde => ClientAuth::Post,
+            None => ClientAuth::Basic,
+        }
+    }
+
+    /// The client id and secret: both, the id alone with a private key, or neither when an
+    /// `access_token` stands in for them.
     fn client(&self) -> Result<(String, Option<Secret>)> {
         let missing = |key: &str| Error::new(ErrorKind::Config, format!("missing key '{key}'"));
+        if self.text("client_auth").as_deref() == Some("private_key_jwt") {
+            return self.key_client().map(|id| (id, None));
+        }
         match (self.text("client_id"), self.secret("client_secret")) {
+            (Some(_), Some(secret))
+                if self.text("client_auth").as_deref() == Some("client_secret_jwt")
+                    && secret.expose().len() < MIN_HMAC_SECRET =>
+            {
+                Err(Error::new(
+                    ErrorKind::Config,
+                    format!("key 'client_secret': client_secret_jwt signs HS256 with it, which needs at least {MIN_HMAC_SECRET} bytes (RFC 7518 §3.2)"),
+                ))
+            }
             (Some(id), Some(secret)) => Ok((id, Some(secret))),
             (Some(_), None) => Err(missing("client_secret")),
             (None, Some(_)) => Err(missing("client_id")),
@@ -327,6 +381,25 @@ impl CredentialsBuilder {
                 "missing key 'client_id' (with 'client_secret'), or 'access_token'",
             )),
         }
+    }
+
+    /// The client id of a `private_key_jwt` client, which needs a key file and no secret.
+    fn key_client(&self) -> Result<String> {
+        let need = |what: &str| {
+            Error::new(
+                ErrorKind::Config,
+                format!("client_auth = private_key_jwt needs {what}"),
+            )
+        };
+        let id = self
+            .text("client_id")
+            .ok_or_else(|| need("key 'client_id'"))?;
+        if self.text("client_key_file").is_none() {
+            return Err(need(
+                "key 'client_key_file' (the PEM private key it signs with)",
+            ));
+        }
+        Ok(id)
     }
 
     /// Plain `http://` and `redis://` only to loopback, unless `allow_http` is set.
@@ -384,6 +457,9 @@ impl CredentialsBuilder {
         }
     }
 }
+
+/// The shortest secret `client_secret_jwt` signs with: HS256's key is at least its hash's size.
+const MIN_HMAC_SECRET: usize = 32;
 
 /// Plain `redis://` carries tokens in the clear: only to loopback, unless `allow_http` is set.
 /// Messages never show the URL, which may hold a password.

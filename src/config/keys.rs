@@ -88,7 +88,7 @@ pub const KEYS: &[KeySpec] = &[
         default: DefaultValue::Computed("required, unless `access_token` is set"), secret: false,
         doc: "the OAuth2 client id" },
     KeySpec { name: "client_secret", kind: ValueKind::Text,
-        default: DefaultValue::Computed("required with `client_id`"), secret: true,
+        default: DefaultValue::Computed("required with `client_id`, unless `client_auth = private_key_jwt`"), secret: true,
         doc: "the OAuth2 client secret" },
     KeySpec { name: "api_key", kind: ValueKind::Text, default: DefaultValue::None, secret: true,
         doc: "sent as `x-api-key` on API calls" },
@@ -101,11 +101,12 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { name: "scope", kind: ValueKind::Scope, default: DefaultValue::None, secret: false,
         doc: "space-separated scopes to ask for" },
     KeySpec { name: "token_params", kind: ValueKind::Choice(&["query", "body"]),
-        default: DefaultValue::Computed("`query`; `body` for a Cradl/Kinde token endpoint"), secret: false,
+        default: DefaultValue::Computed("`query`; `body` for a Cradl/Kinde token endpoint or a JWT `client_auth`"), secret: false,
         doc: "`query` (the vendors' form) or `body` (RFC 6749 §4.4.2)" },
-    KeySpec { name: "client_auth", kind: ValueKind::Choice(&["basic", "basic_urlencoded", "post"]),
+    KeySpec { name: "client_auth",
+        kind: ValueKind::Choice(&["basic", "basic_urlencoded", "post", "private_key_jwt", "client_secret_jwt"]),
         default: DefaultValue::Computed("`basic`; `post` for a Cradl/Kinde token endpoint"), secret: false,
-        doc: "`basic`, `basic_urlencoded` (RFC 6749 §2.3.1) or `post`" },
+        doc: "`basic`, `basic_urlencoded` (RFC 6749 §2.3.1), `post`, or a signed JWT assertion instead of the secret (RFC 7523): `private_key_jwt` (signed with `client_key_file`) or `client_secret_jwt` (HS256 with `client_secret`, at least 32 bytes)" },
     KeySpec { name: "use_cache", kind: ValueKind::Bool,
         default: DefaultValue::Computed("`false`; `true` for a Lucidworks token URL (`identity.lucidworks.com`)"), secret: false,
         doc: "`true` shares tokens with other processes through a cache on disk" },
@@ -150,6 +151,13 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { name: "access_token", kind: ValueKind::Checked(check_access_token), default: DefaultValue::None,
         secret: true,
         doc: "a pre-issued JWT, used without any fetch until its `exp` less `refresh_margin`; then the client credentials fetch tokens, and without them a call fails with `LUCID_STATUS_CONFIG`" },
+    KeySpec { name: "client_key_file", kind: ValueKind::Path, default: DefaultValue::None, secret: false,
+        doc: "with `client_auth = private_key_jwt`: a PEM private key (PKCS#8 or traditional, not encrypted): RSA of 2048 to 4096 bits signs RS256, EC P-256 signs ES256" },
+    KeySpec { name: "client_key_id", kind: ValueKind::Text, default: DefaultValue::None, secret: false,
+        doc: "the `kid` of the assertion's JWT header (for a server that holds several keys of the client)" },
+    KeySpec { name: "client_assertion_audience", kind: ValueKind::Text,
+        default: DefaultValue::Computed("the token endpoint URL"), secret: false,
+        doc: "the `aud` of the client assertion (some servers want their issuer)" },
 ];
 
 /// The description of key `name`, if it is one.
@@ -320,7 +328,7 @@ mod tests {
         );
         assert_eq!(
             k("client_auth").parse("digest"),
-            Err("must be 'basic', 'basic_urlencoded' or 'post'".to_string())
+            Err("must be 'basic', 'basic_urlencoded', 'post', 'private_key_jwt' or 'client_secret_jwt'".to_string())
         );
         assert_eq!(k("use_cache").parse("on"), Ok(Value::Bool(true)));
         assert!(matches!(k("api_key").parse("k"), Ok(Value::Secret(_))));

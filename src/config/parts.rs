@@ -24,6 +24,43 @@ pub enum ClientAuth {
     BasicUrlencoded,
     /// `client_id` and `client_secret` in the form body.
     Post,
+    /// A JWT assertion signed with the client's private key (RFC 7523 §2.2), in the body.
+    PrivateKeyJwt,
+    /// A JWT assertion signed HS256 with the client secret, in the body.
+    ClientSecretJwt,
+}
+
+impl ClientAuth {
+    /// Whether the client proves itself with a JWT assertion rather than its secret.
+    pub fn is_assertion(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt
+        )
+    }
+
+    /// The method's name, as `client_auth` writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientAuth::Basic => "basic",
+            ClientAuth::BasicUrlencoded => "basic_urlencoded",
+            ClientAuth::Post => "post",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+            ClientAuth::ClientSecretJwt => "client_secret_jwt",
+        }
+    }
+}
+
+/// What a client assertion (`private_key_jwt`, `client_secret_jwt`) is made of, besides the
+/// client id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssertionConfig {
+    /// `client_key_file`: the private key (`private_key_jwt` only).
+    pub key_file: Option<PathBuf>,
+    /// `client_key_id`: the JWT header's `kid`.
+    pub key_id: Option<String>,
+    /// `client_assertion_audience`, else the token endpoint URL.
+    pub audience: String,
 }
 
 /// Retry settings (`max_retries`, `retry_backoff_ms`, `retry_deadline`, `max_retry_after`).
@@ -69,16 +106,19 @@ pub struct HttpConfig {
 pub struct TokenEndpointConfig {
     pub token_url: String,
     pub client_id: String,
-    pub client_secret: Secret,
+    /// `None` only with [`ClientAuth::PrivateKeyJwt`].
+    pub client_secret: Option<Secret>,
     pub audience: Option<String>,
     pub token_params: TokenParams,
     pub client_auth: ClientAuth,
+    pub assertion: AssertionConfig,
     pub refresh_margin: Duration,
     pub retry: RetrySettings,
 }
 
 /// Who a shared cache entry belongs to: it is named after the first two and the scope, and
-/// authenticated with the secret, which is never stored.
+/// authenticated with the secret (the client secret, or the PEM text of the client's private
+/// key), which is never stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheIdentity {
     pub token_url: String,

@@ -39,6 +39,7 @@ pub enum LucidStat {
 pub struct LucidStats {
     inner: Stats,
     scopes: Vec<CString>,
+    client_auth: CString,
 }
 
 impl LucidStat {
@@ -113,7 +114,12 @@ pub extern "C" fn lucid_client_stats(
             .iter()
             .map(|s| super::error::c_string(s.scope.clone()))
             .collect();
-        out.write_box(LucidStats { inner, scopes });
+        let client_auth = super::error::c_string(inner.client_auth.clone());
+        out.write_box(LucidStats {
+            inner,
+            scopes,
+            client_auth,
+        });
         Ok(())
     })
 }
@@ -134,6 +140,17 @@ pub extern "C" fn lucid_stats_value(stats: *const LucidStats, which: i32) -> u64
 pub extern "C" fn lucid_stat_name(which: i32) -> *const c_char {
     guard_value(std::ptr::null(), || {
         LucidStat::from_number(which).map_or(std::ptr::null(), |stat| stat.name().as_ptr())
+    })
+}
+
+/// How the client authenticates to the token endpoint: the `client_auth` method, and with a
+/// private key its type and RFC 7638 JWK thumbprint, e.g. `"private_key_jwt (EC P-256,
+/// thumbprint NzbLsXh8...)"`; `"none"` with only a pre-issued token; NULL for a NULL snapshot.
+/// Never a secret. Borrowed from `stats`.
+#[no_mangle]
+pub extern "C" fn lucid_stats_client_auth(stats: *const LucidStats) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        maybe(stats).map_or(std::ptr::null(), |s| s.client_auth.as_ptr())
     })
 }
 

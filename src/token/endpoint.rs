@@ -1,7 +1,9 @@
 //! The token endpoint as a token source: one request (with retries) per fetch, its answer read
 //! into a token whose expiry counts from when the successful attempt was sent.
 
+use super::assertion::ClientAssertion;
 use super::request::build_request;
+use super::request::TokenRequest;
 use super::response::{is_bogus_400, parse_response};
 use super::{Token, TokenSource};
 use crate::clock::{Clock, Deadline, Moment};
@@ -16,11 +18,13 @@ use crate::stats::Counters;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 #[derive(Debug)]
 pub struct TokenEndpoint {
     config: TokenEndpointConfig,
+    /// Makes the client assertion of a JWT method.
+    assertion: Option<ClientAssertion>,
     transport: Arc<Transport>,
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
@@ -29,33 +33,64 @@ pub struct TokenEndpoint {
 }
 
 impl TokenEndpoint {
+    /// The endpoint of `config`; a client key is read (and checked) here.
     pub fn new(
         config: TokenEndpointConfig,
         transport: Arc<Transport>,
         clock: Arc<dyn Clock>,
         counters: Arc<Counters>,
         redactor: Arc<Redactor>,
-    ) -> Self {
-        TokenEndpoint {
+    ) -> Result<Self> {
+        let assertion = ClientAssertion::new(&config)?;
+        Ok(TokenEndpoint {
             config,
+            assertion,
             transport,
             clock,
             counters,
             redactor,
+        })
+    }
+
+    /// How the client authenticates, for `lucid info`: the method and, with a key, its type
+    /// and JWK thumbprint.
+    pub fn describe_auth(&self) -> String {
+        let method = self.config.client_auth.name();
+        match self.assertion.as_ref().map(ClientAssertion::key) {
+            Some(key) => match key.thumbprint() {
+                Some(thumbprint) => {
+                    format!("{method} ({}, thumbprint {thumbprint})", key.describe())
+                }
+                None => format!("{method} ({})", key.describe()),
+            },
+            None => method.to_string(),
         }
+    }
+
+    /// The request of one attempt: a JWT method's assertion is made for it alone.
+    fn request(&self, scope: &str) -> Result<TokenRequest> {
+        let assertion = match &self.assertion {
+            Some(maker) => Some(Zeroizing::new(maker.make(self.clock.moment().wall)?)),
+            None => None,
+        };
+        Ok(build_request(
+            &self.config,
+            Some(scope),
+            assertion.as_deref().map(String::as_str),
+        ))
     }
 
     /// Sends the token request for `scope`, retrying as the settings say; returns the last
     /// answer and when its attempt was sent.
     fn send(&self, scope: &str, deadline: Deadline, what: &str) -> Result<(Response, Moment)> {
-        let request = build_request(&self.config, Some(scope));
-        let headers: Vec<(&str, &str)> = request
-            .headers
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .collect();
         let mut sent = self.clock.moment();
         let attempt = |time_left| {
+            let request = self.request(scope)?;
+            let headers: Vec<(&str, &str)> = request
+                .headers
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect();
             sent = self.clock.moment();
             self.transport.send(&Exchange {
                 method: "POST",

@@ -2,10 +2,12 @@
 //! come from (the token endpoint, a pre-issued one), and the token request and its answer.
 //! Imports the configuration and the HTTP transport; nothing of caches, the client or the FFI.
 
+mod assertion;
 mod endpoint;
 mod preissued;
 pub mod request;
 pub mod response;
+pub mod signing;
 mod source;
 
 pub use endpoint::TokenEndpoint;

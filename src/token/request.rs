@@ -48,11 +48,20 @@ impl Drop for TokenRequest {
     }
 }
 
+/// The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// Builds the token request for `token_params` and `client_auth`: by default the vendors' form
 /// (Basic header, parameters in the query), else the RFC 6749 forms. With `client_auth = post`
 /// the id and secret come first in the body, then `grant_type`, `scope` and `audience`: the
-/// order of the cradl SDK's Kinde request.
-pub fn build_request(config: &TokenEndpointConfig, scope: Option<&str>) -> TokenRequest {
+/// order of the cradl SDK's Kinde request. With a JWT method, `assertion` (made for this one
+/// request) goes last in the body, after `client_assertion_type` (RFC 7521 §4.2), and neither
+/// the secret nor a Basic header is sent.
+pub fn build_request(
+    config: &TokenEndpointConfig,
+    scope: Option<&str>,
+    assertion: Option<&str>,
+) -> TokenRequest {
     let mut params: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         params.push(("scope", scope));
@@ -61,8 +70,10 @@ pub fn build_request(config: &TokenEndpointConfig, scope: Option<&str>) -> Token
         params.push(("audience", audience));
     }
     let mut body_pairs: Vec<(&str, &str)> = Vec::new();
+    let mut assertion_pairs: Vec<(&str, &str)> = Vec::new();
     let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(4);
-    let (id, secret) = (config.client_id.as_str(), config.client_secret.expose());
+    let id = config.client_id.as_str();
+    let secret = config.client_secret.as_ref().map_or("", |s| s.expose());
     match config.client_auth {
         ClientAuth::Basic => headers.push(("Authorization", basic(id, secret))),
         ClientAuth::BasicUrlencoded => headers.push((
@@ -76,6 +87,10 @@ pub fn build_request(config: &TokenEndpointConfig, scope: Option<&str>) -> Token
             body_pairs.push(("client_id", id));
             body_pairs.push(("client_secret", secret));
         }
+        ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt => {
+            assertion_pairs.push(("client_assertion_type", JWT_BEARER));
+            assertion_pairs.push(("client_assertion", assertion.unwrap_or_default()));
+        }
     }
     let mut url = config.token_url.clone();
     match config.token_params {
@@ -85,6 +100,7 @@ pub fn build_request(config: &TokenEndpointConfig, scope: Option<&str>) -> Token
         }
         TokenParams::Body => body_pairs.extend(params),
     }
+    body_pairs.extend(assertion_pairs);
     headers.push((
         "Content-Type",
         "application/x-www-form-urlencoded".to_string(),
@@ -129,7 +145,7 @@ mod tests {
     #[test]
     fn debug_of_a_token_request_shows_no_secret_in_any_form() {
         for auth in ["basic", "basic_urlencoded", "post"] {
-            let request = build_request(&config(&[("client_auth", auth)]), Some("s"));
+            let request = build_request(&config(&[("client_auth", auth)]), Some("s"), None);
             let shown = format!("{request:?}");
             for form in [
                 "S3cr3t",
@@ -147,14 +163,14 @@ mod tests {
     fn grant_parameters_follow_a_query_of_the_token_url() {
         let c = config(&[("auth_endpoint", "http://127.0.0.1:1?tenant=acme")]);
         assert_eq!(
-            build_request(&c, Some("a b")).url,
+            build_request(&c, Some("a b"), None).url,
             "http://127.0.0.1:1/oauth2/token?tenant=acme&grant_type=client_credentials&scope=a+b"
         );
         let c = config(&[
             ("auth_endpoint", "http://127.0.0.1:1/t?tenant=acme"),
             ("token_params", "body"),
         ]);
-        let request = build_request(&c, None);
+        let request = build_request(&c, None, None);
         assert_eq!(request.url, "http://127.0.0.1:1/t?tenant=acme");
         assert_eq!(request.body, b"grant_type=client_credentials");
     }

@@ -101,6 +101,10 @@ namespace LucidAuth.Tests
                 { "audience", "https://api.example.test/v1" },
                 // Long expired (exp 1970): the client fetches with its client credentials.
                 { "access_token", "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.sig" },
+                // Read only with client_auth = private_key_jwt (the client above sends its secret).
+                { "client_key_file", "/nonexistent/client-key.pem" },
+                { "client_key_id", "key-1" },
+                { "client_assertion_audience", BaseUrl },
             };
             Equal(CredentialKeys.All.Count, values.Count, "every key is covered");
             using (var builder = new CredentialsBuilder())

@@ -37,6 +37,9 @@ namespace LucidAuth
         public const string RefreshAhead = "refresh_ahead";
         public const string Audience = "audience";
         public const string AccessToken = "access_token";
+        public const string ClientKeyFile = "client_key_file";
+        public const string ClientKeyId = "client_key_id";
+        public const string ClientAssertionAudience = "client_assertion_audience";
 
         /// <summary>
         /// Every key the library accepts, in the order of the README's table, as the library lists
