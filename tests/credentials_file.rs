@@ -137,6 +137,7 @@ fn sample(key: &lucidauth::KeySpec) -> String {
         (_, "cache_url") => "redis://127.0.0.1:6379/0".into(),
         (_, "access_token") => JWT.into(),
         (_, "audience") => "https://api.example.com/v2".into(),
+        (_, "issuer") => "https://issuer-value.example.com/oauth2/abc".into(),
         // client_auth is its last word, client_secret_jwt, which signs with 32 bytes or more.
         (_, "client_secret") => "client_secret-value-of-32-bytes-or-more".into(),
         (Kind::Bool, _) => "true".into(),
@@ -149,21 +150,31 @@ fn sample(key: &lucidauth::KeySpec) -> String {
     }
 }
 
+/// Every key, in two files: `issuer` stands instead of `auth_endpoint`, never with it.
 #[test]
 fn every_key_of_the_table_is_read_from_a_file() {
     let dir = TempDir::new("cf");
-    let text: String = lucidauth::KEYS
-        .iter()
-        .map(|k| format!("{} = {}\n", k.name, sample(k)))
-        .collect();
-    let c = from_file(&dir.write("c.cfg", &text), None).unwrap();
-    for key in lucidauth::KEYS {
-        assert!(c.is_set(key.name), "{}", key.name);
-        let expected = (!key.secret).then(|| sample(key));
-        assert_eq!(c.value(key.name), expected, "{}", key.name);
+    for (left_out, token_url) in [
+        ("issuer", "https://auth.example.com/oauth2/token"),
+        (
+            "auth_endpoint",
+            "https://issuer-value.example.com/oauth2/abc",
+        ),
+    ] {
+        let keys = || lucidauth::KEYS.iter().filter(|k| k.name != left_out);
+        let text: String = keys()
+            .map(|k| format!("{} = {}\n", k.name, sample(k)))
+            .collect();
+        let c = from_file(&dir.write("c.cfg", &text), None).unwrap();
+        for key in keys() {
+            assert!(c.is_set(key.name), "{}", key.name);
+            let expected = (!key.secret).then(|| sample(key));
+            assert_eq!(c.value(key.name), expected, "{}", key.name);
+        }
+        assert!(!c.is_set(left_out));
+        assert_eq!(c.token_url(), token_url);
+        assert_eq!(c.api_endpoint(), "https://api.example.com/v2");
     }
-    assert_eq!(c.token_url(), "https://auth.example.com/oauth2/token");
-    assert_eq!(c.api_endpoint(), "https://api.example.com/v2");
 }
 
 #[test]

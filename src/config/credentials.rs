@@ -80,7 +80,8 @@ impl Credentials {
     pub fn client_auth(&self) -> ClientAuth {
         self.client_auth
     }
-    /// The token endpoint's URL, worked out from `auth_endpoint`.
+    /// The token endpoint's URL, worked out from `auth_endpoint`; with `issuer`, the issuer
+    /// (the endpoint is read from its metadata when the first token is fetched).
     pub fn token_url(&self) -> &str {
         &self.token_url
     }
@@ -130,6 +131,8 @@ impl Credentials {
         }
         Some(TokenEndpointConfig {
             token_url: self.token_url.clone(),
+            issuer: self.source.text("issuer"),
+            allow_http: self.source.flag("allow_http"),
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
             audience: self.audience.clone(),
@@ -138,10 +141,7 @@ impl Credentials {
             assertion: AssertionConfig {
                 key_file: self.source.text("client_key_file").map(PathBuf::from),
                 key_id: self.source.text("client_key_id"),
-                audience: self
-                    .source
-                    .text("client_assertion_audience")
-                    .unwrap_or_else(|| self.token_url.clone()),
+                audience: self.source.text("client_assertion_audience"),
             },
             refresh_margin: self.refresh_margin(),
             retry: self.retry(),
@@ -313,7 +313,7 @@ impl CredentialsBuilder {
     /// Checks that the required keys are there and that the endpoints may be used.
     pub fn build(&self) -> Result<Credentials> {
         let (client_id, client_secret) = self.client()?;
-        let token_url = url::token_url(&self.text("auth_endpoint").unwrap_or_default())?;
+        let token_url = self.token_url()?;
         let api_endpoint = url::api_base(&self.text("api_endpoint").unwrap_or_default())?;
         self.check_transports(&token_url, &api_endpoint)?;
         // The cradl SDK's flow for its Kinde hosts: id, secret, grant_type and audience in the
@@ -340,6 +340,19 @@ impl CredentialsBuilder {
             client_auth,
             source: self.clone(),
         })
+    }
+
+    /// The token URL from `auth_endpoint`, or the `issuer` whose metadata names it: one of
+    /// them, not both.
+    fn token_url(&self) -> Result<String> {
+        match (self.text("issuer"), self.values.contains_key("auth_endpoint")) {
+            (Some(_), true) => Err(Error::new(
+                ErrorKind::Config,
+                "set either 'issuer' (the token endpoint is read from its metadata) or 'auth_endpoint', not both",
+            )),
+            (Some(issuer), false) => Ok(issuer),
+            (None, _) => url::token_url(&self.text("auth_endpoint").unwrap_or_default()),
+        }
     }
 
     /// `client_auth` as set, else `post` for a Cradl/Kinde token URL and `basic` otherwise.

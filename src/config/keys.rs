@@ -158,6 +158,9 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { name: "client_assertion_audience", kind: ValueKind::Text,
         default: DefaultValue::Computed("the token endpoint URL"), secret: false,
         doc: "the `aud` of the client assertion (some servers want their issuer)" },
+    KeySpec { name: "issuer", kind: ValueKind::Checked(check_issuer), default: DefaultValue::None,
+        secret: false,
+        doc: "instead of `auth_endpoint`: the authorization server's issuer URL; its `token_endpoint` is read from its RFC 8414 metadata on first use (the document's `issuer` must equal this exactly)" },
 ];
 
 /// The description of key `name`, if it is one.
@@ -252,6 +255,10 @@ fn check_auth_endpoint(v: &str) -> Result<(), String> {
     url::token_url(v)
         .map(drop)
         .map_err(|e| e.message().to_string())
+}
+
+fn check_issuer(v: &str) -> Result<(), String> {
+    url::check_issuer(v).map_err(|e| e.message().to_string())
 }
 
 fn check_api_endpoint(v: &str) -> Result<(), String> {

@@ -59,8 +59,8 @@ pub struct AssertionConfig {
     pub key_file: Option<PathBuf>,
     /// `client_key_id`: the JWT header's `kid`.
     pub key_id: Option<String>,
-    /// `client_assertion_audience`, else the token endpoint URL.
-    pub audience: String,
+    /// `client_assertion_audience`; `None`: the token endpoint's URL.
+    pub audience: Option<String>,
 }
 
 /// Retry settings (`max_retries`, `retry_backoff_ms`, `retry_deadline`, `max_retry_after`).
@@ -104,7 +104,12 @@ pub struct HttpConfig {
 /// What building a token request and reading its answer need.
 #[derive(Clone, Debug)]
 pub struct TokenEndpointConfig {
+    /// The token endpoint; with `issuer`, the issuer until its metadata names the endpoint.
     pub token_url: String,
+    /// `issuer`: the token endpoint is found in this issuer's metadata.
+    pub issuer: Option<String>,
+    /// `allow_http`, for the endpoint the metadata names.
+    pub allow_http: bool,
     pub client_id: String,
     /// `None` only with [`ClientAuth::PrivateKeyJwt`].
     pub client_secret: Option<Secret>,

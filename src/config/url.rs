@@ -201,6 +201,36 @@ pub fn join(base: &str, path: &str) -> Result<String> {
     checked(format!("{}/{}", base, path.trim_start_matches('/')))
 }
 
+/// Checks an `issuer` (RFC 8414 §2): an absolute `https://` (or `http://`, by the transport
+/// rules) URL without a query or fragment.
+pub fn check_issuer(issuer: &str) -> Result<()> {
+    origin_of(issuer)?;
+    if issuer.contains(['?', '#']) {
+        return Err(invalid(format!(
+            "'{issuer}' has a query or fragment, which an issuer cannot have"
+        )));
+    }
+    Ok(())
+}
+
+/// Where the metadata of `issuer` may be, in the order they are tried: RFC 8414's form (the
+/// well-known segment between host and path), the older form after the path, then OpenID
+/// Connect discovery's `openid-configuration` after the path.
+pub fn metadata_urls(issuer: &str) -> Vec<String> {
+    let issuer = issuer.trim_end_matches('/');
+    let after_scheme = issuer.find("://").map_or(0, |i| i + 3);
+    let (origin, path) = match issuer[after_scheme..].find('/') {
+        Some(i) => issuer.split_at(after_scheme + i),
+        None => (issuer, ""),
+    };
+    let rfc8414 = format!("{origin}/.well-known/oauth-authorization-server{path}");
+    let suffix = format!("{issuer}/.well-known/oauth-authorization-server");
+    let openid = format!("{issuer}/.well-known/openid-configuration");
+    let mut urls = vec![rfc8414, suffix, openid];
+    urls.dedup();
+    urls
+}
+
 /// Refuses plain HTTP to a host that is not loopback unless `allow_http` is set.
 pub fn check_transport(url: &str, allow_http: bool) -> Result<()> {
     let origin = origin_of(url)?;
@@ -227,6 +257,28 @@ fn invalid(message: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_urls_of_an_issuer_with_and_without_a_path() {
+        assert_eq!(
+            metadata_urls("https://host/oauth2/abc"),
+            [
+                "https://host/.well-known/oauth-authorization-server/oauth2/abc",
+                "https://host/oauth2/abc/.well-known/oauth-authorization-server",
+                "https://host/oauth2/abc/.well-known/openid-configuration",
+            ]
+        );
+        assert_eq!(
+            metadata_urls("https://host:8443/"),
+            [
+                "https://host:8443/.well-known/oauth-authorization-server",
+                "https://host:8443/.well-known/openid-configuration",
+            ]
+        );
+        assert!(check_issuer("https://host/a?b").is_err());
+        assert!(check_issuer("host/a").is_err());
+        assert!(check_issuer("https://host/oauth2/abc").is_ok());
+    }
 
     #[test]
     fn auth_endpoint_forms() {

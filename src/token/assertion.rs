@@ -16,7 +16,6 @@ pub struct ClientAssertion {
     key: SigningKey,
     key_id: Option<String>,
     client_id: String,
-    audience: String,
 }
 
 impl ClientAssertion {
@@ -45,13 +44,12 @@ impl ClientAssertion {
             key,
             key_id: config.assertion.key_id.clone(),
             client_id: config.client_id.clone(),
-            audience: config.assertion.audience.clone(),
         }))
     }
 
-    /// A new assertion made at `now`: `iss` = `sub` = the client id, `aud`, `iat`, `exp` and
-    /// a random `jti`.
-    pub fn make(&self, now: SystemTime) -> Result<String> {
+    /// A new assertion for `audience` made at `now`: `iss` = `sub` = the client id, `aud`,
+    /// `iat`, `exp` and a random `jti`.
+    pub fn make(&self, audience: &str, now: SystemTime) -> Result<String> {
         let iat = now
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -63,7 +61,7 @@ impl ClientAssertion {
         let claims = json!({
             "iss": self.client_id,
             "sub": self.client_id,
-            "aud": self.audience,
+            "aud": audience,
             "iat": iat,
             "exp": iat + ASSERTION_LIFETIME_SECS,
             "jti": random_jti()?,

@@ -2,8 +2,8 @@
 //! into a token whose expiry counts from when the successful attempt was sent.
 
 use super::assertion::ClientAssertion;
-use super::request::build_request;
-use super::request::TokenRequest;
+use super::discovery::Discover;
+use super::request::{build_request, TokenRequest};
 use super::response::{is_bogus_400, parse_response};
 use super::{Token, TokenSource};
 use crate::clock::{Clock, Deadline, Moment};
@@ -16,13 +16,16 @@ use crate::retry::{self, Verdict};
 use crate::secret::Redactor;
 use crate::stats::Counters;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use zeroize::{Zeroize, Zeroizing};
 
 #[derive(Debug)]
 pub struct TokenEndpoint {
     config: TokenEndpointConfig,
+    /// With an `issuer`: `config` with the token endpoint its metadata names, once read (for
+    /// the client's life).
+    discovered: OnceLock<TokenEndpointConfig>,
     /// Makes the client assertion of a JWT method.
     assertion: Option<ClientAssertion>,
     transport: Arc<Transport>,
@@ -44,6 +47,7 @@ impl TokenEndpoint {
         let assertion = ClientAssertion::new(&config)?;
         Ok(TokenEndpoint {
             config,
+            discovered: OnceLock::new(),
             assertion,
             transport,
             clock,
@@ -67,14 +71,43 @@ impl TokenEndpoint {
         }
     }
 
+    /// The configuration to send with: as given, or with the endpoint the issuer's metadata
+    /// names (read on the first fetch).
+    fn config(&self, deadline: Deadline) -> Result<&TokenEndpointConfig> {
+        let Some(issuer) = &self.config.issuer else {
+            return Ok(&self.config);
+        };
+        if let Some(found) = self.discovered.get() {
+            return Ok(found);
+        }
+        let discover = Discover {
+            issuer,
+            allow_http: self.config.allow_http,
+            retry: &self.config.retry,
+            transport: &self.transport,
+            counters: &self.counters,
+        };
+        let token_url = discover.token_endpoint(deadline)?;
+        log::info(&format!("issuer {issuer}: token endpoint {token_url}"));
+        let mut found = self.config.clone();
+        found.token_url = token_url;
+        Ok(self.discovered.get_or_init(|| found))
+    }
+
     /// The request of one attempt: a JWT method's assertion is made for it alone.
-    fn request(&self, scope: &str) -> Result<TokenRequest> {
+    fn request(&self, config: &TokenEndpointConfig, scope: &str) -> Result<TokenRequest> {
         let assertion = match &self.assertion {
-            Some(maker) => Some(Zeroizing::new(maker.make(self.clock.moment().wall)?)),
+            Some(maker) => {
+                let audience = config.assertion.audience.as_ref();
+                let audience = audience.unwrap_or(&config.token_url);
+                Some(Zeroizing::new(
+                    maker.make(audience, self.clock.moment().wall)?,
+                ))
+            }
             None => None,
         };
         Ok(build_request(
-            &self.config,
+            config,
             Some(scope),
             assertion.as_deref().map(String::as_str),
         ))
@@ -82,10 +115,16 @@ impl TokenEndpoint {
 
     /// Sends the token request for `scope`, retrying as the settings say; returns the last
     /// answer and when its attempt was sent.
-    fn send(&self, scope: &str, deadline: Deadline, what: &str) -> Result<(Response, Moment)> {
+    fn send(
+        &self,
+        config: &TokenEndpointConfig,
+        scope: &str,
+        deadline: Deadline,
+    ) -> Result<(Response, Moment)> {
+        let what = format!("token request to {}", without_query(&config.token_url));
         let mut sent = self.clock.moment();
         let attempt = |time_left| {
-            let request = self.request(scope)?;
+            let request = self.request(config, scope)?;
             let headers: Vec<(&str, &str)> = request
                 .headers
                 .iter()
@@ -106,7 +145,7 @@ impl TokenEndpoint {
             other => judge_exchange(other, true),
         };
         let retries = &self.counters.retries;
-        let answer = retry::run(&self.config.retry, what, deadline, retries, attempt, judge)
+        let answer = retry::run(&config.retry, &what, deadline, retries, attempt, judge)
             .map_err(|e| e.context("token request"))?;
         Ok((answer, sent))
     }
@@ -125,27 +164,37 @@ impl TokenEndpoint {
     }
 }
 
-impl TokenSource for TokenEndpoint {
-    fn fetch(&self, scope: &str, deadline: Deadline) -> Result<Token> {
-        let what = format!("token request to {}", without_query(&self.config.token_url));
-        let started = Instant::now();
-        let (mut answer, sent) = match self.send(scope, deadline, &what) {
-            Ok(sent) => sent,
-            Err(e) => {
-                self.account(false, started);
-                return Err(e);
-            }
-        };
-        let margin = self.config.refresh_margin;
+impl TokenEndpoint {
+    /// One fetch from the endpoint of `config`: its request, then its answer read.
+    fn fetch_from(
+        &self,
+        config: &TokenEndpointConfig,
+        scope: &str,
+        deadline: Deadline,
+        started: Instant,
+    ) -> Result<Token> {
+        let (mut answer, sent) = self.send(config, scope, deadline)?;
+        let margin = config.refresh_margin;
         let result = parse_response(answer.status, &answer.body, sent, margin, &self.redactor);
         // The answer holds the token: wiped once read (the token lives on in its `Secret`).
         answer.body.zeroize();
         log::info(&format!(
-            "{what} for scope '{scope}': HTTP {} in {} ms{}",
+            "token request to {} for scope '{scope}': HTTP {} in {} ms{}",
+            without_query(&config.token_url),
             answer.status,
             started.elapsed().as_millis(),
             if result.is_ok() { "" } else { " (failed)" }
         ));
+        result
+    }
+}
+
+impl TokenSource for TokenEndpoint {
+    fn fetch(&self, scope: &str, deadline: Deadline) -> Result<Token> {
+        let started = Instant::now();
+        let result = self
+            .config(deadline)
+            .and_then(|config| self.fetch_from(config, scope, deadline, started));
         self.account(result.is_ok(), started);
         result
     }

@@ -3,6 +3,7 @@
 //! Imports the configuration and the HTTP transport; nothing of caches, the client or the FFI.
 
 mod assertion;
+mod discovery;
 mod endpoint;
 mod preissued;
 pub mod request;

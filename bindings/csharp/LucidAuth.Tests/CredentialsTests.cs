@@ -105,6 +105,8 @@ namespace LucidAuth.Tests
                 { "client_key_file", "/nonexistent/client-key.pem" },
                 { "client_key_id", "key-1" },
                 { "client_assertion_audience", BaseUrl },
+                // Instead of auth_endpoint, never with it: set last, the build then refuses both.
+                { "issuer", BaseUrl },
             };
             Equal(CredentialKeys.All.Count, values.Count, "every key is covered");
             using (var builder = new CredentialsBuilder())
@@ -113,6 +115,8 @@ namespace LucidAuth.Tests
                 {
                     if (key == CredentialKeys.CaFile && !File.Exists(caFile))
                         continue; // no PEM bundle on this machine to point at
+                    if (key == CredentialKeys.Issuer)
+                        continue;
                     Check(object.ReferenceEquals(builder, builder.Set(key, values[key])), "Set returns the builder");
                 }
                 using (var credentials = builder.Build())
@@ -124,6 +128,9 @@ namespace LucidAuth.Tests
                     string query = (string)token["query"];
                     Check(query.Contains("scope=alpha+beta") || query.Contains("scope=alpha%20beta"), "scope in the query: " + query);
                 }
+                builder.Set(CredentialKeys.Issuer, values[CredentialKeys.Issuer]);
+                var both = Throws<LucidAuthException>(() => builder.Build(), "issuer with auth_endpoint");
+                Equal(LucidStatus.Config, both.Status, "issuer with auth_endpoint: status");
             }
         }
 

@@ -40,6 +40,7 @@ namespace LucidAuth
         public const string ClientKeyFile = "client_key_file";
         public const string ClientKeyId = "client_key_id";
         public const string ClientAssertionAudience = "client_assertion_audience";
+        public const string Issuer = "issuer";
 
         /// <summary>
         /// Every key the library accepts, in the order of the README's table, as the library lists
