@@ -54,7 +54,7 @@ impl Client {
         check_headers(headers)?;
         let deadline = self.deadline();
         let token = self.tokens.get(self.scope(None), deadline)?;
-        let response = self.send_api(method, &url, headers, body, &token, deadline)?;
+        let response = self.send_proved(method, &url, headers, body, &token, deadline)?;
         if response.status != 401 {
             return Ok(response);
         }
@@ -64,7 +64,31 @@ impl Client {
         ));
         self.drop_rejected(self.scope(None), &token, deadline);
         let token = self.tokens.get(self.scope(None), deadline)?;
-        self.send_api(method, &url, headers, body, &token, deadline)
+        self.send_proved(method, &url, headers, body, &token, deadline)
+    }
+
+    /// [`Client::send_api`], sent once more (same token, a new proof) when a DPoP server asks
+    /// for its nonce in the proof.
+    fn send_proved(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        token: &Token,
+        deadline: Deadline,
+    ) -> Result<Response> {
+        let response = self.send_api(method, url, headers, body, token, deadline)?;
+        match &self.dpop {
+            Some(dpop) if dpop.heed(url, &response) => {
+                log::info(&format!(
+                    "{method} {}: the server asks for a DPoP nonce; sending once more with it",
+                    without_query(url)
+                ));
+                self.send_api(method, url, headers, body, token, deadline)
+            }
+            _ => Ok(response),
+        }
     }
 
     /// The API answered 401 to a request made with `token` (of `scope`): it is dropped if it is
@@ -75,19 +99,32 @@ impl Client {
         self.tokens.reject(scope, token, deadline);
     }
 
-    /// The headers that authorize an API request with `token`, in the order they go out:
-    /// `x-api-key` (when there is an api key) and `Authorization`. The one place they are made,
-    /// for the calls the library sends and for those it authorizes (`Client::authorize`).
-    pub(super) fn auth_headers(&self, token: &Token) -> Vec<(&'static str, Secret)> {
-        let mut headers = Vec::with_capacity(2);
+    /// The headers that authorize the API request `method url` with `token`, in the order they
+    /// go out: `x-api-key` (when there is an api key), `Authorization: Bearer <token>`, or for a
+    /// DPoP-bound token `Authorization: DPoP <token>` and `DPoP: <proof>` (made for this one
+    /// request). The one place they are made, for the calls the library sends and for those it
+    /// authorizes (`Client::authorize`).
+    pub(super) fn auth_headers(
+        &self,
+        token: &Token,
+        method: &str,
+        url: &str,
+    ) -> Result<Vec<(&'static str, Secret)>> {
+        let mut headers = Vec::with_capacity(3);
         if let Some(key) = &self.api.api_key {
             headers.push(("x-api-key", key.clone()));
         }
-        headers.push((
-            "Authorization",
-            Secret::new(format!("Bearer {}", token.secret())),
-        ));
-        headers
+        let prover = self.dpop.as_ref().filter(|_| token.is_dpop_bound());
+        let Some(dpop) = prover else {
+            let bearer = Secret::new(format!("Bearer {}", token.secret()));
+            headers.push(("Authorization", bearer));
+            return Ok(headers);
+        };
+        let proof = dpop.proof(method, url, Some(token.secret()), self.clock.moment().wall)?;
+        let scheme = Secret::new(format!("DPoP {}", token.secret()));
+        headers.push(("Authorization", scheme));
+        headers.push(("DPoP", Secret::new(proof)));
+        Ok(headers)
     }
 
     fn send_api(
@@ -99,20 +136,22 @@ impl Client {
         token: &Token,
         deadline: Deadline,
     ) -> Result<Response> {
-        let auth = self.auth_headers(token);
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + auth.len() + 1);
-        headers.extend(auth.iter().map(|(name, value)| (*name, value.expose())));
-        headers.extend_from_slice(extra);
         // Every official SDK sends JSON with this type; an API call with a body and no type of
         // its own gets it too.
         let typed = extra
             .iter()
             .any(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"));
-        if !body.is_empty() && !typed {
-            headers.push(("Content-Type", "application/json"));
-        }
+        let add_type = !body.is_empty() && !typed;
         let idempotent = IDEMPOTENT.iter().any(|m| m.eq_ignore_ascii_case(method));
+        // Made for each attempt: a DPoP proof is good for one request.
         let attempt = |time_left| {
+            let auth = self.auth_headers(token, method, url)?;
+            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + auth.len() + 1);
+            headers.extend(auth.iter().map(|(name, value)| (*name, value.expose())));
+            headers.extend_from_slice(extra);
+            if add_type {
+                headers.push(("Content-Type", "application/json"));
+            }
             self.transport.send(&Exchange {
                 method,
                 url,

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::http::http_method;
 use crate::log;
 use crate::secret::Secret;
+use crate::token::dpop::challenges_nonce;
 use crate::token::Token;
 use std::fmt;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ pub struct Authorization {
     headers: Vec<(&'static str, Secret)>,
     scope: String,
     token: Arc<Token>,
+    /// The request's URL (a DPoP nonce belongs to its origin).
+    url: String,
 }
 
 impl Authorization {
@@ -53,21 +56,23 @@ impl Client {
 
     fn authorize_now(&self, method: &str, url: &str) -> Result<Authorization> {
         http_method(method)?;
-        url::join(&self.api.base, url)?;
+        let url = url::join(&self.api.base, url)?;
         let scope = self.scope(None);
         let token = self.tokens.get(scope, self.deadline())?;
         Ok(Authorization {
-            headers: self.auth_headers(&token),
+            headers: self.auth_headers(&token, method, &url)?,
             scope: scope.to_string(),
             token,
+            url,
         })
     }
 
     /// The request made with `sent` was answered 401 (with these `WWW-Authenticate` and
     /// `DPoP-Nonce` headers, when it had them): its token is dropped if it is still the current
     /// one, as after a 401 to a call the library sends, so concurrent 401s make one new fetch,
-    /// and the next `authorize` fetches a new one. The DPoP nonce is for DPoP proofs, which
-    /// this version does not make: it is not used yet.
+    /// and the next `authorize` fetches a new one. With DPoP, the nonce is kept for the next
+    /// proofs to that origin; when the challenge is only for that (`DPoP
+    /// error="use_dpop_nonce"`), the token is kept: `authorize` again and resend.
     pub fn unauthorized(
         &self,
         sent: &Authorization,
@@ -80,6 +85,12 @@ impl Client {
             if www_authenticate.is_some() { "with" } else { "without" },
             if dpop_nonce.is_some() { "with" } else { "without" },
         ));
+        if let (Some(dpop), Some(nonce)) = (&self.dpop, dpop_nonce) {
+            dpop.remember_for(&sent.url, nonce);
+            if www_authenticate.is_some_and(challenges_nonce) {
+                return Ok(());
+            }
+        }
         self.drop_rejected(&sent.scope, &sent.token, self.deadline());
         Ok(())
     }

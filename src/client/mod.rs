@@ -14,6 +14,7 @@ use crate::config::{ApiConfig, Credentials};
 use crate::error::Result;
 use crate::http::Transport;
 use crate::stats::{Counters, Stats};
+use crate::token::dpop::DpopProver;
 use crate::token::Token;
 use std::sync::Arc;
 
@@ -28,6 +29,10 @@ pub struct Client {
     counters: Arc<Counters>,
     /// How the client authenticates, for its stats.
     client_auth: String,
+    /// Makes the DPoP proofs of API requests (with `dpop = true`).
+    dpop: Option<Arc<DpopProver>>,
+    /// The client's clock: a proof's `iat`.
+    clock: Arc<dyn Clock>,
 }
 
 impl Client {

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::Transport;
 use crate::log;
 use crate::stats::Counters;
+use crate::token::dpop::DpopProver;
 use crate::token::{PreIssued, TokenEndpoint, TokenSource};
 use std::sync::Arc;
 
@@ -28,17 +29,25 @@ pub fn assemble(
     let redactor = Arc::new(redactor);
     let transport = Arc::new(Transport::new(http, redactor.clone())?);
     let counters = Arc::new(Counters::default());
+    let dpop = match creds.dpop() {
+        Some(config) => Some(Arc::new(DpopProver::new(&config)?)),
+        None => None,
+    };
     let mut client_auth = "none".to_string();
     let fetcher = match creds.token_endpoint() {
         Some(config) => {
             let endpoint = TokenEndpoint::new(
                 config,
+                dpop.clone(),
                 transport.clone(),
                 clock.clone(),
                 counters.clone(),
                 redactor,
             )?;
             client_auth = endpoint.describe_auth();
+            if let Some(dpop) = &dpop {
+                client_auth.push_str(&format!(", dpop (thumbprint {})", dpop.thumbprint()));
+            }
             log::info(&format!("client authentication: {client_auth}"));
             Some(shared(creds, Box::new(endpoint), &clock, &counters)?)
         }
@@ -55,11 +64,13 @@ pub fn assemble(
         }
     };
     Ok(Client {
-        tokens: TokenCache::new(creds.memory(), source, clock, counters.clone()),
+        tokens: TokenCache::new(creds.memory(), source, clock.clone(), counters.clone()),
+        clock,
         counters,
         api: creds.api(),
         transport,
         client_auth,
+        dpop,
     })
 }
 

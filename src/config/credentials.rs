@@ -5,7 +5,7 @@
 
 use super::keys::{self, DefaultValue, Value, KEYS};
 use super::parts::{
-    ApiConfig, AssertionConfig, CacheIdentity, ClientAuth, HttpConfig, MemoryConfig,
+    ApiConfig, AssertionConfig, CacheIdentity, ClientAuth, DpopConfig, HttpConfig, MemoryConfig,
     PreIssuedConfig, RetrySettings, SharedCacheConfig, SharedStore, TokenEndpointConfig,
     TokenParams,
 };
@@ -155,6 +155,13 @@ impl Credentials {
         if !self.has_client_credentials() {
             return Ok(None);
         }
+        if self.dpop().is_some() {
+            // A DPoP-bound token is useless to a process without the key: never shared.
+            if self.is_set("cache_url") || self.source.flag("use_cache") {
+                crate::log::warn("dpop = true: tokens are bound to this client's key and kept in memory only; use_cache and cache_url are not used");
+            }
+            return Ok(None);
+        }
         let wait = self.retry().deadline;
         let store = if let Some(url) = self.source.secret("cache_url") {
             SharedStore::Redis {
@@ -226,6 +233,13 @@ impl Credentials {
                     "use_cache is set but there is no cache_dir and no home directory",
                 )
             })
+    }
+
+    /// DPoP's settings, when `dpop = true`.
+    pub fn dpop(&self) -> Option<DpopConfig> {
+        self.source.flag("dpop").then(|| DpopConfig {
+            key_file: self.source.text("dpop_key_file").map(PathBuf::from),
+        })
     }
 
     /// The in-memory cache's settings.

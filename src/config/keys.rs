@@ -161,6 +161,11 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { name: "issuer", kind: ValueKind::Checked(check_issuer), default: DefaultValue::None,
         secret: false,
         doc: "instead of `auth_endpoint`: the authorization server's issuer URL; its `token_endpoint` is read from its RFC 8414 metadata on first use (the document's `issuer` must equal this exactly)" },
+    KeySpec { name: "dpop", kind: ValueKind::Bool, default: DefaultValue::Value("false"), secret: false,
+        doc: "`true` binds tokens to a key (DPoP, RFC 9449): a proof on every token request and API call, `Authorization: DPoP`; such tokens are kept in memory only, never in a shared cache" },
+    KeySpec { name: "dpop_key_file", kind: ValueKind::Path,
+        default: DefaultValue::Computed("a new P-256 key per client"), secret: false,
+        doc: "with `dpop = true`: the EC P-256 PEM private key the proofs are signed with (ES256)" },
 ];
 
 /// The description of key `name`, if it is one.

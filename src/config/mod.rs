@@ -18,8 +18,8 @@ pub use discover::{discover, Discovery};
 pub use file::{from_file, from_ini_str, from_json_str, DEFAULT_PROFILE};
 pub use keys::{DefaultValue, KeySpec, ValueKind, KEYS, MAX_SECONDS};
 pub use parts::{
-    ApiConfig, CacheIdentity, ClientAuth, HttpConfig, MemoryConfig, PreIssuedConfig, RetrySettings,
-    SharedCacheConfig, SharedStore, TokenEndpointConfig, TokenParams,
+    ApiConfig, CacheIdentity, ClientAuth, DpopConfig, HttpConfig, MemoryConfig, PreIssuedConfig,
+    RetrySettings, SharedCacheConfig, SharedStore, TokenEndpointConfig, TokenParams,
 };
 pub use paths::{default_cradl_path, default_path};
 pub use proxy::ProxySetting;

@@ -121,6 +121,13 @@ pub struct TokenEndpointConfig {
     pub retry: RetrySettings,
 }
 
+/// DPoP (RFC 9449): tokens bound to a key that signs a proof of every request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DpopConfig {
+    /// `dpop_key_file`; `None`: a new key for each client.
+    pub key_file: Option<PathBuf>,
+}
+
 /// Who a shared cache entry belongs to: it is named after the first two and the scope, and
 /// authenticated with the secret (the client secret, or the PEM text of the client's private
 /// key), which is never stored.

@@ -115,7 +115,9 @@ pub extern "C" fn lucid_headers_free(headers: *mut LucidHeaders) {
 /// client) was answered 401, with the answer's `WWW-Authenticate` and `DPoP-Nonce` headers (each
 /// NULL when absent): the token that was sent is dropped if it is still the current one (so
 /// concurrent 401s make one new fetch), and the next `lucid_client_authorize` fetches a new one.
-/// Send the request again with new headers at most once. `sent` stays the caller's.
+/// Send the request again with new headers at most once. With `dpop = true` the nonce is kept
+/// for the next proofs, and a challenge that only asks for it (`DPoP error="use_dpop_nonce"`)
+/// keeps the token. `sent` stays the caller's.
 #[no_mangle]
 pub extern "C" fn lucid_client_unauthorized(
     client: *const LucidClient,

@@ -27,7 +27,7 @@ impl ClientAssertion {
                 let path = config.assertion.key_file.as_deref().ok_or_else(|| {
                     Error::new(ErrorKind::Config, "private_key_jwt needs client_key_file")
                 })?;
-                SigningKey::from_pem_file(path)?
+                SigningKey::from_pem_file("client_key_file", path)?
             }
             ClientAuth::ClientSecretJwt => match &config.client_secret {
                 Some(secret) => SigningKey::hmac(secret.expose()),

@@ -3,13 +3,14 @@
 
 use super::assertion::ClientAssertion;
 use super::discovery::Discover;
+use super::dpop::DpopProver;
 use super::request::{build_request, TokenRequest};
 use super::response::{is_bogus_400, parse_response};
 use super::{Token, TokenSource};
 use crate::clock::{Clock, Deadline, Moment};
 use crate::config::url::without_query;
 use crate::config::TokenEndpointConfig;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{judge_exchange, Exchange, Response, Transport, MAX_TOKEN_RESPONSE};
 use crate::log;
 use crate::retry::{self, Verdict};
@@ -28,6 +29,8 @@ pub struct TokenEndpoint {
     discovered: OnceLock<TokenEndpointConfig>,
     /// Makes the client assertion of a JWT method.
     assertion: Option<ClientAssertion>,
+    /// Makes the DPoP proofs (with `dpop = true`).
+    dpop: Option<Arc<DpopProver>>,
     transport: Arc<Transport>,
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
@@ -36,9 +39,11 @@ pub struct TokenEndpoint {
 }
 
 impl TokenEndpoint {
-    /// The endpoint of `config`; a client key is read (and checked) here.
+    /// The endpoint of `config`, proving DPoP with `dpop` when given; a client key is read
+    /// (and checked) here.
     pub fn new(
         config: TokenEndpointConfig,
+        dpop: Option<Arc<DpopProver>>,
         transport: Arc<Transport>,
         clock: Arc<dyn Clock>,
         counters: Arc<Counters>,
@@ -49,6 +54,7 @@ impl TokenEndpoint {
             config,
             discovered: OnceLock::new(),
             assertion,
+            dpop,
             transport,
             clock,
             counters,
@@ -114,7 +120,8 @@ impl TokenEndpoint {
     }
 
     /// Sends the token request for `scope`, retrying as the settings say; returns the last
-    /// answer and when its attempt was sent.
+    /// answer and when its attempt was sent. An attempt answered with a DPoP nonce challenge
+    /// is sent once more, with a proof carrying the nonce.
     fn send(
         &self,
         config: &TokenEndpointConfig,
@@ -123,31 +130,56 @@ impl TokenEndpoint {
     ) -> Result<(Response, Moment)> {
         let what = format!("token request to {}", without_query(&config.token_url));
         let mut sent = self.clock.moment();
-        let attempt = |time_left| {
-            let request = self.request(config, scope)?;
-            let headers: Vec<(&str, &str)> = request
-                .headers
-                .iter()
-                .map(|(k, v)| (*k, v.as_str()))
-                .collect();
-            sent = self.clock.moment();
-            self.transport.send(&Exchange {
-                method: "POST",
-                url: &request.url,
-                headers: &headers,
-                body: &request.body,
-                max_body: MAX_TOKEN_RESPONSE,
-                time_left,
-            })
+        let mut attempt = |time_left| {
+            let answer = self.exchange(config, scope, time_left, &mut sent)?;
+            match &self.dpop {
+                Some(dpop) if dpop.heed(&config.token_url, &answer) => {
+                    self.exchange(config, scope, deadline.left(), &mut sent)
+                }
+                _ => Ok(answer),
+            }
         };
         let judge = |outcome: &Result<Response>| match outcome {
             Ok(r) if is_bogus_400(r.status, &r.body) => Verdict::Retry { retry_after: None },
             other => judge_exchange(other, true),
         };
         let retries = &self.counters.retries;
-        let answer = retry::run(&config.retry, &what, deadline, retries, attempt, judge)
+        let answer = retry::run(&config.retry, &what, deadline, retries, &mut attempt, judge)
             .map_err(|e| e.context("token request"))?;
         Ok((answer, sent))
+    }
+
+    /// One exchange with the token endpoint; `sent` becomes when it went out.
+    fn exchange(
+        &self,
+        config: &TokenEndpointConfig,
+        scope: &str,
+        time_left: std::time::Duration,
+        sent: &mut Moment,
+    ) -> Result<Response> {
+        let request = self.request(config, scope)?;
+        let mut headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        let wall = self.clock.moment().wall;
+        let proof = match &self.dpop {
+            Some(dpop) => Some(dpop.proof("POST", &request.url, None, wall)?),
+            None => None,
+        };
+        if let Some(proof) = &proof {
+            headers.push(("DPoP", proof));
+        }
+        *sent = self.clock.moment();
+        self.transport.send(&Exchange {
+            method: "POST",
+            url: &request.url,
+            headers: &headers,
+            body: &request.body,
+            max_body: MAX_TOKEN_RESPONSE,
+            time_left,
+        })
     }
 
     /// Counts a fetch's outcome, and its latency when it succeeded.
@@ -175,7 +207,8 @@ impl TokenEndpoint {
     ) -> Result<Token> {
         let (mut answer, sent) = self.send(config, scope, deadline)?;
         let margin = config.refresh_margin;
-        let result = parse_response(answer.status, &answer.body, sent, margin, &self.redactor);
+        let result = parse_response(answer.status, &answer.body, sent, margin, &self.redactor)
+            .and_then(|token| self.check_binding(token, answer.status));
         // The answer holds the token: wiped once read (the token lives on in its `Secret`).
         answer.body.zeroize();
         log::info(&format!(
@@ -186,6 +219,20 @@ impl TokenEndpoint {
             if result.is_ok() { "" } else { " (failed)" }
         ));
         result
+    }
+}
+
+impl TokenEndpoint {
+    /// A DPoP-bound token is only of use to a client that makes proofs.
+    fn check_binding(&self, token: Token, status: u16) -> Result<Token> {
+        if token.is_dpop_bound() && self.dpop.is_none() {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!("token endpoint answered {status} with token_type DPoP, but this client does not make DPoP proofs (set dpop = true)"),
+            )
+            .with_http_status(status));
+        }
+        Ok(token)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod assertion;
 mod discovery;
+pub mod dpop;
 mod endpoint;
 mod preissued;
 pub mod request;
@@ -35,6 +36,8 @@ pub struct Token {
     stale_at: u64,
     expires_at: Moment,
     origin: TokenOrigin,
+    /// `token_type` DPoP: bound to the client's DPoP key, sent as `Authorization: DPoP`.
+    dpop_bound: bool,
 }
 
 impl Token {
@@ -62,6 +65,7 @@ impl Token {
             stale_at: expires_at.mono.saturating_sub(nanos(margin)),
             expires_at,
             origin: TokenOrigin::TokenEndpoint,
+            dpop_bound: false,
         })
     }
 
@@ -69,6 +73,17 @@ impl Token {
     pub fn from_origin(mut self, origin: TokenOrigin) -> Self {
         self.origin = origin;
         self
+    }
+
+    /// The token, bound to the client's DPoP key (`token_type` DPoP).
+    pub fn dpop_bound(mut self) -> Self {
+        self.dpop_bound = true;
+        self
+    }
+
+    /// Whether the token is bound to a DPoP key: sent as `Authorization: DPoP` with a proof.
+    pub fn is_dpop_bound(&self) -> bool {
+        self.dpop_bound
     }
 
     /// Where the token came from.
@@ -89,6 +104,7 @@ impl Token {
             stale_at: expires_at.mono.saturating_sub(nanos(margin)).max(now.mono),
             expires_at,
             origin: TokenOrigin::PreIssued,
+            dpop_bound: false,
         })
     }
 

@@ -181,23 +181,25 @@ fn read_answer(
         Some(Value::String(s)) if !s.is_empty() => s.as_str(),
         _ => return Err(protocol("the body has no access_token")),
     };
-    match object.get("token_type") {
-        None => {}
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+    let bound = match object.get("token_type") {
+        None => false,
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => false,
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("dpop") => true,
         Some(other) => {
             return Err(protocol(&format!(
-                "token_type is {}, not Bearer",
+                "token_type is {}, not Bearer or DPoP",
                 redactor.scrub(&other.to_string())
             )));
         }
-    }
+    };
     let lifetime = match object.get("expires_in") {
         Some(value) => expires_in(value)
             .ok_or_else(|| protocol("expires_in is not a number of seconds at or above 0"))?,
         None => jwt::lifetime(access_token, sent.wall).unwrap_or(DEFAULT_LIFETIME),
     };
-    Token::new(access_token, sent, lifetime, margin)
-        .ok_or_else(|| protocol("the access_token has characters a header cannot carry"))
+    let token = Token::new(access_token, sent, lifetime, margin)
+        .ok_or_else(|| protocol("the access_token has characters a header cannot carry"))?;
+    Ok(if bound { token.dpop_bound() } else { token })
 }
 
 /// `expires_in` as a JSON number (fractions rounded down) or a string of digits.

@@ -31,13 +31,13 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    /// The private key in the PEM file at `path`. Errors name the file and the key's type,
-    /// never the key.
-    pub fn from_pem_file(path: &Path) -> Result<SigningKey> {
+    /// The private key in the PEM file at `path` (the value of key `key`). Errors name the key,
+    /// the file and the key's type, never the key.
+    pub fn from_pem_file(key: &str, path: &Path) -> Result<SigningKey> {
         let bad = |why: String| {
             Error::new(
                 ErrorKind::Config,
-                format!("client_key_file {}: {why}", path.display()),
+                format!("{key} {}: {why}", path.display()),
             )
         };
         let pem = read_bounded(path).map_err(|e| bad(format!("cannot read: {e}")))?;
@@ -50,6 +50,16 @@ impl SigningKey {
             ring::hmac::HMAC_SHA256,
             secret.as_bytes(),
         ))
+    }
+
+    /// A new P-256 key, for the DPoP proofs of a client that was given none.
+    pub fn generate_ec() -> Result<SigningKey> {
+        let rng = SystemRandom::new();
+        let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(|_| no_random())?;
+        EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+            .map(SigningKey::Ec)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("new P-256 key: {e}")))
     }
 
     /// The JWS `alg` this key signs with.
@@ -135,6 +145,12 @@ pub fn random_jti() -> Result<String> {
         .fill(&mut bytes)
         .map_err(|_| no_random())?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Base64url SHA-256 of `text` (DPoP's `ath`).
+pub fn sha256_b64(text: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
 fn no_random() -> Error {

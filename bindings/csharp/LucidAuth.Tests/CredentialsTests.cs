@@ -107,6 +107,9 @@ namespace LucidAuth.Tests
                 { "client_assertion_audience", BaseUrl },
                 // Instead of auth_endpoint, never with it: set last, the build then refuses both.
                 { "issuer", BaseUrl },
+                { "dpop", "false" },
+                // Read only with dpop = true.
+                { "dpop_key_file", "/nonexistent/dpop-key.pem" },
             };
             Equal(CredentialKeys.All.Count, values.Count, "every key is covered");
             using (var builder = new CredentialsBuilder())

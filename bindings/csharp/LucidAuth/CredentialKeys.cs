@@ -41,6 +41,8 @@ namespace LucidAuth
         public const string ClientKeyId = "client_key_id";
         public const string ClientAssertionAudience = "client_assertion_audience";
         public const string Issuer = "issuer";
+        public const string Dpop = "dpop";
+        public const string DpopKeyFile = "dpop_key_file";
 
         /// <summary>
         /// Every key the library accepts, in the order of the README's table, as the library lists
