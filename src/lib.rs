@@ -42,6 +42,11 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// request and answer, the parsers of outside input. Not a stable API.
 #[doc(hidden)]
 pub mod internal {
+    /// The Redis store's reply reader and command encoder (fuzzing, and tests that talk to a
+    /// Redis themselves).
+    pub use crate::cache::resp::{
+        encode as redis_command, parse_reply as redis_reply, Reply as RedisReply,
+    };
     pub use crate::config::url;
     pub use crate::jwt::{claims as jwt_claims, exp as jwt_exp};
     pub use crate::secret::Redactor;

@@ -10,6 +10,7 @@ mod memory;
 #[cfg(all(test, loom))]
 mod models;
 mod redis;
+pub mod resp;
 mod shared;
 mod slot;
 mod sync;

@@ -13,5 +13,6 @@ mod transport;
 
 pub use response::Response;
 pub use retryable::judge_exchange;
-pub use tls::system_roots_pem;
+pub use socket::TimedTcp;
+pub use tls::root_certificates;
 pub use transport::{http_method, Exchange, Transport, MAX_TOKEN_RESPONSE, USER_AGENT};

@@ -203,6 +203,69 @@ impl Transport for DeadlineSocket {
     }
 }
 
+/// A TCP connection for a protocol client of our own (the Redis store): every read and write
+/// ends by the deadline last set, however slowly the peer sends, as the transport's sockets do.
+#[derive(Debug)]
+pub struct TimedTcp {
+    stream: TcpStream,
+    deadline: Instant,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl TimedTcp {
+    /// Connects to the first of `addrs` that answers by `deadline`.
+    pub fn connect(addrs: &[SocketAddr], deadline: Instant) -> io::Result<TimedTcp> {
+        let stream = connect(addrs, deadline)?;
+        stream.set_nodelay(true)?;
+        Ok(TimedTcp {
+            stream,
+            deadline,
+            read_timeout: None,
+            write_timeout: None,
+        })
+    }
+
+    /// Reads and writes from now on end by `deadline`.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+    }
+}
+
+impl Read for TimedTcp {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let left = left_before(self.deadline)?;
+            let stream = &self.stream;
+            fit_timeout(&mut self.read_timeout, left, |t| stream.set_read_timeout(t))?;
+            match (&self.stream).read(buf) {
+                Err(e) if waited(&e) => {}
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Write for TimedTcp {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            let left = left_before(self.deadline)?;
+            let stream = &self.stream;
+            fit_timeout(&mut self.write_timeout, left, |t| {
+                stream.set_write_timeout(t)
+            })?;
+            match (&self.stream).write(buf) {
+                Err(e) if waited(&e) => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// One non-blocking peek: whether nothing is waiting on `stream` (and it has not ended).
 #[cfg(unix)]
 fn nothing_waiting(stream: &std::net::TcpStream) -> bool {

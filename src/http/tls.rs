@@ -49,18 +49,10 @@ fn read_pem_roots(path: &Path) -> Result<Vec<Certificate<'static>>> {
     Ok(roots)
 }
 
-/// The system's trusted roots as PEM, for a TLS client that takes roots only in that form.
-pub fn system_roots_pem() -> Vec<u8> {
-    use base64::Engine;
-    let mut pem = Vec::new();
-    for der in rustls_native_certs::load_native_certs().certs {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-        for line in b64.as_bytes().chunks(64) {
-            pem.extend_from_slice(line);
-            pem.push(b'\n');
-        }
-        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
-    }
-    pem
+/// The system's roots and those of `ca_file`, DER-encoded, for a TLS client of our own.
+pub fn root_certificates(ca_file: Option<&Path>) -> Result<Vec<Vec<u8>>> {
+    Ok(roots(true, ca_file)?
+        .iter()
+        .map(|cert| cert.der().to_vec())
+        .collect())
 }
