@@ -13,6 +13,7 @@
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test
 #   make loom    the loom model tests of the token copy and the refresh slot (make test runs them)
 #   make soak    a fleet of processes and hostile peers against the local server, see mk/soak.mk
+#   make fuzz    every fuzz target for FUZZ_SECONDS (60) each; make fuzz-smoke (make test) for a few
 
 CARGO   ?= cargo
 CC      ?= cc
@@ -51,6 +52,7 @@ test: lib
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 	$(MAKE) --no-print-directory loom
+	$(MAKE) --no-print-directory fuzz-smoke
 	sh bindings/cpp/run_tests.sh
 	sh bindings/go/run_tests.sh
 	sh bindings/csharp/run_tests.sh
@@ -77,3 +79,4 @@ include mk/bench.mk
 include mk/soak.mk
 include mk/cross.mk
 include mk/loom.mk
+include mk/fuzz.mk

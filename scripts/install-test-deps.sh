@@ -4,7 +4,7 @@
 # NuGet and python3 for the NuGet package test), the libcurl headers for the libcurl example, valgrind for the memory checks, cmake and
 # pkg-config for the install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
 # package also starts a system service; the tests start instances of their own on free ports),
-# dpkg-dev and lintian for the Debian package test. Does nothing for what is already there; needs
+# dpkg-dev and lintian for the Debian package test; and cargo-fuzz (crates.io) for make fuzz-smoke. Does nothing for what is already there; needs
 # root (or sudo) only when something is missing. Then, as root, the cross toolchain of make
 # cross-test (scripts/cross-setup.sh: once per machine, some minutes and 3.3 GB the first time,
 # a second after); LUCID_CROSS=0 leaves it out, and make test then says it skips cross-test.
@@ -24,6 +24,7 @@ need valgrind valgrind
 need cmake cmake
 need pkg-config pkg-config
 need redis-server redis-server
+need redis-cli redis-tools
 need tinyproxy tinyproxy
 need g++ g++
 need curl curl
@@ -41,6 +42,11 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 install_missing
+# make fuzz-smoke (run by make test): cargo-fuzz from crates.io, built once (about 2 minutes).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "install-test-deps: installing cargo-fuzz"
+    cargo install cargo-fuzz --version 0.13.2 --locked --quiet
+fi
 if [ "${LUCID_CROSS:-1}" = 0 ]; then
     echo "install-test-deps: LUCID_CROSS=0: no cross toolchain"
 elif [ "$(id -u)" = 0 ]; then

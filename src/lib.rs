@@ -47,7 +47,9 @@ pub mod internal {
     pub use crate::cache::resp::{
         encode as redis_command, parse_reply as redis_reply, Reply as RedisReply,
     };
+    pub use crate::cache::{entry_example, entry_round_trips};
     pub use crate::config::url;
+    pub use crate::config::ProxySetting;
     pub use crate::jwt::{claims as jwt_claims, exp as jwt_exp};
     pub use crate::secret::Redactor;
     pub use crate::token::request::{build_request, TokenRequest};

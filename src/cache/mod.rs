@@ -16,6 +16,7 @@ mod slot;
 mod sync;
 
 pub use disk::DiskStore;
+pub use entry::{entry_example, entry_round_trips};
 pub use memory::TokenCache;
 pub use redis::RedisStore;
 pub use shared::{SharedCache, Store};
