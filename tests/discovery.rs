@@ -4,10 +4,12 @@
 
 mod support;
 
-use lucidauth::{Client, CredentialsBuilder, ErrorKind};
+use lucidauth::{Client, CredentialsBuilder, ErrorKind, ManualClock};
 use lucidauth_testserver::{
     ClientAuth as ServerAuth, ClientKey, Metadata, RequestKind, Scripted, ServerConfig, TestServer,
 };
+use std::sync::Arc;
+use std::time::Duration;
 use support::server_with;
 
 fn metadata_server(metadata: Metadata) -> TestServer {
@@ -238,4 +240,69 @@ fn a_key_clients_assertion_is_for_the_discovered_token_endpoint() {
         format!("{}/v1/token", server.issuer()).as_str()
     );
     assert_eq!(token.outcome.unwrap().status, 200);
+}
+
+/// `issuer_builder` sharing tokens in `dir`.
+fn sharing_builder(issuer: &str, dir: &support::TempDir) -> CredentialsBuilder {
+    let mut b = issuer_builder(issuer);
+    b.set("use_cache", "true").unwrap();
+    b.set("cache_dir", dir.0.to_str().unwrap()).unwrap();
+    b
+}
+
+#[test]
+fn the_discovered_token_endpoint_is_kept_in_the_shared_cache_for_the_other_processes() {
+    let server = metadata_server(with_path("/oauth2/abc"));
+    let dir = support::TempDir::new("kept-endpoint");
+    let b = sharing_builder(&server.issuer(), &dir);
+    let first = Client::new(b.build().unwrap()).unwrap();
+    first.access_token(None).unwrap();
+    // Another process of the same credentials asks for another scope: a token request to the
+    // kept endpoint, and no metadata read.
+    let second = Client::new(b.build().unwrap()).unwrap();
+    second.access_token(Some("other")).unwrap();
+    assert_eq!(server.metadata_requests(), 1);
+    assert_eq!(
+        paths(&server, RequestKind::Token),
+        ["/oauth2/abc/v1/token", "/oauth2/abc/v1/token"]
+    );
+}
+
+#[test]
+fn a_kept_token_endpoint_is_read_again_after_a_day() {
+    let server = metadata_server(with_path("/oauth2/abc"));
+    let dir = support::TempDir::new("kept-endpoint-day");
+    let b = sharing_builder(&server.issuer(), &dir);
+    let clock = Arc::new(ManualClock::new());
+    let client =
+        |clock: &Arc<ManualClock>| Client::with_clock(b.build().unwrap(), clock.clone()).unwrap();
+    client(&clock).access_token(Some("a")).unwrap();
+    clock.advance(Duration::from_secs(24 * 3600 - 1));
+    client(&clock).access_token(Some("b")).unwrap();
+    assert_eq!(
+        server.metadata_requests(),
+        1,
+        "still fresh a second before the day ends"
+    );
+    clock.advance(Duration::from_secs(2));
+    client(&clock).access_token(Some("c")).unwrap();
+    assert_eq!(server.metadata_requests(), 2);
+}
+
+#[test]
+fn a_kept_token_endpoint_of_other_credentials_is_not_used() {
+    let server = metadata_server(with_path("/oauth2/abc"));
+    let dir = support::TempDir::new("kept-endpoint-foreign");
+    let b = sharing_builder(&server.issuer(), &dir);
+    Client::new(b.build().unwrap())
+        .unwrap()
+        .access_token(None)
+        .unwrap();
+    // The same client id and issuer with another secret cannot read (or have made) the entry.
+    let mut other = b.clone();
+    other.set("client_secret", "ANOTHER_SECRET").unwrap();
+    let _refused = Client::new(other.build().unwrap())
+        .unwrap()
+        .access_token(Some("other"));
+    assert_eq!(server.metadata_requests(), 2);
 }

@@ -785,3 +785,46 @@ fn an_entry_expiring_at_the_end_of_time_is_no_panic() {
     );
     assert!(stdout(&out).starts_with("tok-"));
 }
+
+#[test]
+fn the_token_endpoint_of_an_issuer_is_kept_in_redis_for_a_day() {
+    use lucidauth::{Client, CredentialsBuilder};
+    use lucidauth_testserver::{Metadata, ServerConfig};
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let server = server_with(ServerConfig {
+        metadata: Some(Metadata {
+            issuer_path: "/oauth2/abc".into(),
+            ..Metadata::default()
+        }),
+        ..ServerConfig::default()
+    });
+    let mut b = CredentialsBuilder::new();
+    for (key, value) in [
+        ("client_id", "CLIENT_ID"),
+        ("client_secret", "CLIENT_SECRET"),
+        ("issuer", &server.issuer()),
+        ("cache_url", &redis.url()),
+    ] {
+        b.set(key, value).unwrap();
+    }
+    for scope in ["a", "b"] {
+        let host = Client::new(b.build().unwrap()).unwrap();
+        host.access_token(Some(scope)).unwrap();
+    }
+    assert_eq!(
+        server.metadata_requests(),
+        1,
+        "the second host reads it from Redis"
+    );
+    assert_eq!(server.token_requests(), 2);
+    let keys = redis.cli(&["--raw", "KEYS", "lucidauth:token:*"], None);
+    let mut ttls: Vec<u64> = keys
+        .lines()
+        .map(|key| redis.cli(&["TTL", key], None).parse().unwrap())
+        .collect();
+    ttls.sort();
+    assert_eq!(ttls.len(), 3, "two tokens and the token endpoint: {keys}");
+    assert!((86_390..=86_400).contains(&ttls[2]), "{ttls:?}");
+}

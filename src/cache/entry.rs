@@ -100,6 +100,16 @@ impl Entry {
         }
     }
 
+    /// An entry of `value` (not a token) that stays fresh for `lifetime` from `now`.
+    pub fn lasting(value: &str, now: SystemTime, lifetime: Duration) -> Entry {
+        let lifetime_ms = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
+        Entry {
+            token: Secret::new(value),
+            expires_at_ms: millis(now).saturating_add(lifetime_ms),
+            lifetime_ms,
+        }
+    }
+
     /// The token of this entry as seen `now`, while it is fresh under the margin rule; `None`
     /// when it is stale, or could not be a token.
     pub fn to_token(&self, now: Moment, margin: Duration) -> Option<Token> {

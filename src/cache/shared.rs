@@ -34,7 +34,7 @@ pub trait Store: Send + Sync + Debug {
 /// fresh; else one process fetches, under the store's lock, and stores what it got.
 #[derive(Debug)]
 pub struct SharedCache {
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     upstream: Box<dyn TokenSource>,
     identity: CacheIdentity,
     margin: Duration,
@@ -46,7 +46,7 @@ pub struct SharedCache {
 
 impl SharedCache {
     pub fn new(
-        store: Box<dyn Store>,
+        store: Arc<dyn Store>,
         upstream: Box<dyn TokenSource>,
         config: SharedCacheConfig,
         clock: Arc<dyn Clock>,
@@ -209,7 +209,7 @@ mod tests {
             .unwrap();
         let upstream = Upstream(clock.clone(), Default::default());
         let shared = SharedCache::new(
-            Box::<MemoryStore>::default(),
+            Arc::<MemoryStore>::default(),
             Box::new(upstream),
             config,
             clock.clone(),

@@ -4,7 +4,7 @@
 //! endpoint when there are client credentials.
 
 use super::Client;
-use crate::cache::{DiskStore, RedisStore, SharedCache, Store, TokenCache};
+use crate::cache::{DiskStore, RedisStore, SharedCache, SharedEndpoint, Store, TokenCache};
 use crate::clock::Clock;
 use crate::config::{Credentials, SharedCacheConfig, SharedStore};
 use crate::error::{Error, ErrorKind, Result};
@@ -33,6 +33,7 @@ pub fn assemble(
         Some(config) => Some(Arc::new(DpopProver::new(&config)?)),
         None => None,
     };
+    let shared = shared_store(creds)?;
     let mut client_auth = "none".to_string();
     let fetcher = match creds.token_endpoint() {
         Some(config) => {
@@ -44,12 +45,8 @@ pub fn assemble(
                 counters.clone(),
                 redactor,
             )?;
-            client_auth = endpoint.describe_auth();
-            if let Some(dpop) = &dpop {
-                client_auth.push_str(&format!(", dpop (thumbprint {})", dpop.thumbprint()));
-            }
-            log::info(&format!("client authentication: {client_auth}"));
-            Some(shared(creds, Box::new(endpoint), &clock, &counters)?)
+            client_auth = describe_auth(&endpoint, dpop.as_deref());
+            Some(behind_shared(endpoint, shared, &clock, &counters))
         }
         None => None,
     };
@@ -74,31 +71,50 @@ pub fn assemble(
     })
 }
 
-/// `endpoint` behind the shared cache, when one is configured and its store can be used.
-fn shared(
-    creds: &Credentials,
-    endpoint: Box<dyn TokenSource>,
+/// How the client authenticates, for `lucid info` and the log.
+fn describe_auth(endpoint: &TokenEndpoint, dpop: Option<&DpopProver>) -> String {
+    let mut described = endpoint.describe_auth();
+    if let Some(dpop) = dpop {
+        described.push_str(&format!(", dpop (thumbprint {})", dpop.thumbprint()));
+    }
+    log::info(&format!("client authentication: {described}"));
+    described
+}
+
+/// `endpoint` behind the shared cache, when there is one; the endpoint then also keeps the
+/// token endpoint an issuer's metadata names in the cache's store.
+fn behind_shared(
+    endpoint: TokenEndpoint,
+    shared: Option<(SharedCacheConfig, Arc<dyn Store>)>,
     clock: &Arc<dyn Clock>,
     counters: &Arc<Counters>,
-) -> Result<Box<dyn TokenSource>> {
-    let Some(config) = creds.shared_cache()? else {
-        return Ok(endpoint);
+) -> Box<dyn TokenSource> {
+    let Some((config, store)) = shared else {
+        return Box::new(endpoint);
     };
-    let Some(store) = store(&config)? else {
-        return Ok(endpoint);
-    };
-    Ok(Box::new(SharedCache::new(
+    let kept = SharedEndpoint::new(store.clone(), &config.identity, clock.clone());
+    let endpoint = endpoint.keeping_discovered_in(Box::new(kept));
+    Box::new(SharedCache::new(
         store,
-        endpoint,
+        Box::new(endpoint),
         config,
         clock.clone(),
         counters.clone(),
-    )))
+    ))
+}
+
+/// The shared cache's configuration and store, when one is configured and its store can be
+/// used: tokens, and the token endpoint an issuer's metadata names, are kept there.
+fn shared_store(creds: &Credentials) -> Result<Option<(SharedCacheConfig, Arc<dyn Store>)>> {
+    let Some(config) = creds.shared_cache()? else {
+        return Ok(None);
+    };
+    Ok(store(&config)?.map(|store| (config, store)))
 }
 
 /// The store of the shared cache: Redis, or a directory (off, with a warning, when the
 /// directory cannot be used).
-fn store(config: &SharedCacheConfig) -> Result<Option<Box<dyn Store>>> {
+fn store(config: &SharedCacheConfig) -> Result<Option<Arc<dyn Store>>> {
     match &config.store {
         SharedStore::Redis {
             url,
@@ -107,10 +123,10 @@ fn store(config: &SharedCacheConfig) -> Result<Option<Box<dyn Store>>> {
         } => {
             let store = RedisStore::new(url.expose(), *lease, ca_file.as_deref())
                 .map_err(|e| Error::new(ErrorKind::Config, e.message()))?;
-            Ok(Some(Box::new(store)))
+            Ok(Some(Arc::new(store)))
         }
         SharedStore::Disk { dir } => match DiskStore::new(dir) {
-            Ok(store) => Ok(Some(Box::new(store))),
+            Ok(store) => Ok(Some(Arc::new(store))),
             Err(e) => {
                 log::warn(&format!("shared token cache off: {}", e.message()));
                 Ok(None)

@@ -11,6 +11,17 @@ use crate::retry;
 use crate::stats::Counters;
 use serde_json::Value;
 
+/// Where a token endpoint found in the metadata is kept beyond this client, for the other
+/// processes of the same credentials (the shared cache, when one is configured): they then
+/// need not read the metadata themselves. Either call fails quietly (a store that cannot be
+/// used is warned about, and the metadata is read as without one).
+pub trait KeptEndpoint: Send + Sync + std::fmt::Debug {
+    /// The token endpoint kept for the issuer, while it is fresh.
+    fn recall(&self) -> Option<String>;
+    /// Keeps `token_url`, just read from the issuer's metadata.
+    fn keep(&self, token_url: &str);
+}
+
 /// The largest metadata document read; Okta's are about 4 KiB.
 const MAX_METADATA: u64 = 256 * 1024;
 

@@ -2,13 +2,13 @@
 //! into a token whose expiry counts from when the successful attempt was sent.
 
 use super::assertion::ClientAssertion;
-use super::discovery::Discover;
+use super::discovery::{Discover, KeptEndpoint};
 use super::dpop::DpopProver;
 use super::request::{build_request, TokenRequest};
 use super::response::{is_bogus_400, parse_response};
 use super::{Token, TokenSource};
 use crate::clock::{Clock, Deadline, Moment};
-use crate::config::url::without_query;
+use crate::config::url::{check_transport, without_query};
 use crate::config::TokenEndpointConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{judge_exchange, Exchange, Response, Transport, MAX_TOKEN_RESPONSE};
@@ -27,6 +27,8 @@ pub struct TokenEndpoint {
     /// With an `issuer`: `config` with the token endpoint its metadata names, once read (for
     /// the client's life).
     discovered: OnceLock<TokenEndpointConfig>,
+    /// Where the discovered endpoint is also kept for other processes, if anywhere.
+    kept: Option<Box<dyn KeptEndpoint>>,
     /// Makes the client assertion of a JWT method.
     assertion: Option<ClientAssertion>,
     /// Makes the DPoP proofs (with `dpop = true`).
@@ -53,6 +55,7 @@ impl TokenEndpoint {
         Ok(TokenEndpoint {
             config,
             discovered: OnceLock::new(),
+            kept: None,
             assertion,
             dpop,
             transport,
@@ -60,6 +63,13 @@ impl TokenEndpoint {
             counters,
             redactor,
         })
+    }
+
+    /// The endpoint that also keeps a token endpoint read from the issuer's metadata in `kept`,
+    /// and looks there before reading the metadata.
+    pub fn keeping_discovered_in(mut self, kept: Box<dyn KeptEndpoint>) -> Self {
+        self.kept = Some(kept);
+        self
     }
 
     /// How the client authenticates, for `lucid info`: the method and, with a key, its type
@@ -86,6 +96,28 @@ impl TokenEndpoint {
         if let Some(found) = self.discovered.get() {
             return Ok(found);
         }
+        let token_url = match self.recall(issuer) {
+            Some(kept) => kept,
+            None => self.discover(issuer, deadline)?,
+        };
+        let mut found = self.config.clone();
+        found.token_url = token_url;
+        Ok(self.discovered.get_or_init(|| found))
+    }
+
+    /// The token endpoint another process read from `issuer`'s metadata and kept, if it obeys
+    /// the transport rules (a kept entry is authenticated with the client's secret or key).
+    fn recall(&self, issuer: &str) -> Option<String> {
+        let kept = self.kept.as_ref()?.recall()?;
+        check_transport(&kept, self.config.allow_http).ok()?;
+        log::info(&format!(
+            "issuer {issuer}: token endpoint {kept} (from the shared cache)"
+        ));
+        Some(kept)
+    }
+
+    /// The token endpoint `issuer`'s metadata names, read now and kept for other processes.
+    fn discover(&self, issuer: &str, deadline: Deadline) -> Result<String> {
         let discover = Discover {
             issuer,
             allow_http: self.config.allow_http,
@@ -95,9 +127,10 @@ impl TokenEndpoint {
         };
         let token_url = discover.token_endpoint(deadline)?;
         log::info(&format!("issuer {issuer}: token endpoint {token_url}"));
-        let mut found = self.config.clone();
-        found.token_url = token_url;
-        Ok(self.discovered.get_or_init(|| found))
+        if let Some(kept) = &self.kept {
+            kept.keep(&token_url);
+        }
+        Ok(token_url)
     }
 
     /// The request of one attempt: a JWT method's assertion is made for it alone.

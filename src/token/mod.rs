@@ -12,6 +12,7 @@ pub mod response;
 pub mod signing;
 mod source;
 
+pub use discovery::KeptEndpoint;
 pub use endpoint::TokenEndpoint;
 pub use preissued::PreIssued;
 pub use source::TokenSource;
