@@ -173,3 +173,34 @@ fn refresh_ahead_no_reader_waits_for_a_renewal() {
         "{requests} token requests in {periods} refresh periods"
     );
 }
+
+/// The allocating read of the C API (`access_token_bytes`): the token of each scope, with room
+/// for the NUL, whether it is shorter or longer than the last one copied; no extra token request.
+#[test]
+fn the_token_bytes_fit_tokens_shorter_and_longer_than_the_last_one() {
+    let server = server();
+    let client = Client::new(credentials_for(&server)).unwrap();
+    let short = client
+        .access_token(Some("short"))
+        .unwrap()
+        .secret()
+        .to_string();
+    let long_token = "L".repeat(1500);
+    server.push_token_response(lucidauth_testserver::Scripted::json(
+        200,
+        &format!(r#"{{"access_token":"{long_token}","token_type":"Bearer","expires_in":3600}}"#),
+    ));
+    let long = client.access_token(Some("long")).unwrap();
+    assert_eq!(long.secret(), long_token);
+    for scope in ["short", "long", "short", "long"] {
+        let bytes = client.access_token_bytes(Some(scope)).unwrap();
+        let expected = if scope == "short" {
+            &short
+        } else {
+            &long_token
+        };
+        assert_eq!(bytes, expected.as_bytes(), "{scope}");
+        assert!(bytes.capacity() > bytes.len(), "room for the NUL");
+    }
+    assert_eq!(server.token_requests(), 2);
+}

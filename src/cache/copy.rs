@@ -59,11 +59,56 @@ impl TokenCopy {
 
     /// Copies the token into `out` when it is fresh at `now`: `Some(Ok(len))` when copied,
     /// `Some(Err(len))` when it does not fit, `None` when there is no fresh token here (or a
-    /// writer kept changing it). `out` is written only when the answer is `Some(Ok(_))`: the
-    /// words are read into a buffer of the reader's own and copied out once the sequence check
-    /// has shown them whole.
+    /// writer kept changing it). `out` is written only when the answer is `Some(Ok(_))`.
     pub fn read_into(&self, now: u64, out: &mut [u8]) -> Option<Result<usize, usize>> {
-        let mut words = [0u64; CAPACITY / WORD];
+        self.read(now, out.len(), |words, len| {
+            copy_words(words, &mut out[..len]);
+            len
+        })
+    }
+
+    /// The token, when it is fresh at `now`, in a vector of its length with room for one byte
+    /// more (the C API's NUL): one allocation, made once the bytes are known whole.
+    pub fn read_to_vec(&self, now: u64) -> Option<Vec<u8>> {
+        let read = self.read(now, usize::MAX, |words, len| {
+            let mut bytes = Vec::with_capacity(len + 1);
+            let whole = len / WORD;
+            for word in words.iter().take(whole) {
+                bytes.extend_from_slice(&word.to_ne_bytes());
+            }
+            if let Some(last) = words.get(whole) {
+                bytes.extend_from_slice(&last.to_ne_bytes()[..len % WORD]);
+            }
+            bytes
+        });
+        read.and_then(Result::ok)
+    }
+
+    /// Reads the words under the sequence check into a buffer of the reader's own, sized for
+    /// the token (a buffer of the whole capacity would be zeroed on every read), then hands them
+    /// and the length to `put` if the token fits in `room` bytes.
+    fn read<R>(
+        &self,
+        now: u64,
+        room: usize,
+        put: impl FnOnce(&[u64], usize) -> R,
+    ) -> Option<Result<R, usize>> {
+        match self.len.load(Ordering::Relaxed).div_ceil(WORD) {
+            0..=8 => self.read_words::<8, R>(now, room, put),
+            9..=160 => self.read_words::<160, R>(now, room, put),
+            _ => self.read_words::<{ CAPACITY / WORD }, R>(now, room, put),
+        }
+    }
+
+    /// [`TokenCopy::read`] with a buffer of `N` words; a token that grew past it meanwhile is
+    /// not read here (`None`: the caller takes the slot's path).
+    fn read_words<const N: usize, R>(
+        &self,
+        now: u64,
+        room: usize,
+        put: impl FnOnce(&[u64], usize) -> R,
+    ) -> Option<Result<R, usize>> {
+        let mut words = [0u64; N];
         for _ in 0..4 {
             let seq = self.seq.load(Ordering::Acquire);
             if seq & 1 == 1 {
@@ -72,10 +117,10 @@ impl TokenCopy {
             }
             let len = self.len.load(Ordering::Relaxed);
             let fresh = len != 0 && now < self.fresh_until.load(Ordering::Relaxed);
-            let used = len.div_ceil(WORD).min(words.len());
-            let fits = len <= out.len();
-            if fresh && fits {
-                for (mine, word) in words.iter_mut().zip(&self.words[..used]) {
+            let used = len.div_ceil(WORD);
+            let fits = len <= room;
+            if fresh && fits && used <= N {
+                for (mine, word) in words.iter_mut().zip(self.words.iter().take(used)) {
                     *mine = word.load(Ordering::Relaxed);
                 }
             }
@@ -83,13 +128,11 @@ impl TokenCopy {
             if self.seq.load(Ordering::Relaxed) != seq {
                 continue;
             }
-            return match (fresh, out.get_mut(..len)) {
+            return match (fresh, fits) {
                 (false, _) => None,
-                (true, None) => Some(Err(len)),
-                (true, Some(dest)) => {
-                    copy_words(&words[..used], dest);
-                    Some(Ok(len))
-                }
+                _ if used > N => None,
+                (true, false) => Some(Err(len)),
+                (true, true) => Some(Ok(put(&words[..used], len))),
             };
         }
         None
@@ -133,6 +176,26 @@ mod tests {
             Duration::from_secs(10),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn every_length_reads_whole_into_a_vector_and_a_buffer_with_room_for_the_nul() {
+        let clock = ManualClock::new();
+        let copy = TokenCopy::default();
+        assert_eq!(copy.read_to_vec(clock.now()), None);
+        // Across the reader's buffer sizes (8, 160 and all the words), shorter and longer in turn.
+        for len in (1..=80).chain([1279, 1280, 1281, 2000, CAPACITY, 7, CAPACITY - 1]) {
+            let value: String = (0..len).map(|i| char::from(b'!' + (i % 90) as u8)).collect();
+            copy.set(Some(&token(&value, &clock)));
+            let bytes = copy.read_to_vec(clock.now()).unwrap();
+            assert_eq!(bytes, value.as_bytes(), "length {len}");
+            assert!(bytes.capacity() > len, "room for the NUL at length {len}");
+            let mut out = vec![0u8; CAPACITY];
+            assert_eq!(copy.read_into(clock.now(), &mut out), Some(Ok(len)));
+            assert_eq!(&out[..len], value.as_bytes());
+        }
+        clock.advance(Duration::from_secs(90));
+        assert_eq!(copy.read_to_vec(clock.now()), None, "stale");
     }
 
     #[test]

@@ -101,6 +101,20 @@ impl Client {
         })
     }
 
+    /// The access token for `scope` (as `access_token`) in a vector with room for one byte more
+    /// (the C API's NUL): while the token is cached, one allocation and one copy.
+    pub fn access_token_bytes(&self, scope: Option<&str>) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.tokens.read_to_vec(scope) {
+            return Ok(bytes);
+        }
+        self.with_access_token(scope, |token| {
+            let secret = token.secret().as_bytes();
+            let mut bytes = Vec::with_capacity(secret.len() + 1);
+            bytes.extend_from_slice(secret);
+            bytes
+        })
+    }
+
     /// Remembers the kind of an error the caller gets, for [`Client::stats`].
     fn noted<T>(&self, result: Result<T>) -> Result<T> {
         if let Err(e) = &result {

@@ -58,16 +58,10 @@ pub extern "C" fn lucid_client_access_token(
         let client = handle(client, "client")?;
         let scope = optional_string(scope, "scope")?;
         let token_out = out_ptr(token_out, "token_out")?;
-        let token = client.inner.with_access_token(scope, |token| {
-            let mut bytes = Vec::with_capacity(token.secret().len() + 1);
-            bytes.extend_from_slice(token.secret().as_bytes());
-            bytes
-        })?;
-        // A token never holds a NUL (token::is_valid_token); were one there, this is an error,
-        // not a truncated string.
-        let token = CString::new(token).map_err(|_| {
-            LucidError::new(LucidStatus::Internal, "internal error: a token holds a NUL")
-        })?;
+        let token = client.inner.access_token_bytes(scope)?;
+        // SAFETY: every Token is made through token::is_valid_token (printable ASCII, 0x21 to
+        // 0x7e), so the bytes hold no NUL; the vector has room for the one CString adds.
+        let token = unsafe { CString::from_vec_unchecked(token) };
         token_out.write(into_c_string(token));
         Ok(())
     })
