@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no bench/__pycache__ from importing wire_tools
 from wire_tools import TIMEOUT, Server, available_tools, count, machine
 
 MIB = 1024 * 1024
