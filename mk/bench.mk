@@ -18,14 +18,26 @@ BENCH_CARGO  ?= cargo
 BENCH_CC     ?= cc
 BENCH_LINK    = -L$(BENCH_LIBDIR) -llucidauth -Wl,-rpath,$(BENCH_LIBDIR)
 
-.PHONY: bench bench-build bench-curl-check bench-programs bench-stampede bench-wire
+.PHONY: bench bench-build bench-curl-check bench-programs bench-stampede bench-wire \
+        bench-wire-smoke bench-wire-build
 
-# make bench-wire: one keep-alive authorized GET counted (system calls, instructions,
-# allocations), lucidauth against libcurl; needs strace and valgrind (each part skipped without).
-bench-wire: bench-curl-check
+# make bench-wire: an authorized GET counted (system calls, instructions, allocations) over
+# keep-alive HTTP and HTTPS, per byte of a 1 MiB body, and cold (a fresh process, a TLS
+# handshake), lucidauth against libcurl and the curl command; plus one timing row (8 threads).
+# Needs strace and valgrind (each count skipped without) and curl. BENCHMARKS.md, "On the wire".
+# make bench-wire-smoke: the same with tiny N, valgrind only on the keep-alive rows: checks that
+# every program runs and every figure parses (about 30 s).
+BENCH_WIRE_RUN = python3 bench/wire.py $(BENCH_DIR) target/release/lucid-testserver $(BUILD)/lucid
+
+bench-wire: bench-wire-build
+	$(BENCH_WIRE_RUN)
+
+bench-wire-smoke: bench-wire-build
+	$(BENCH_WIRE_RUN) --smoke
+
+bench-wire-build: bench-curl-check
 	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory all
-	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory $(BENCH_DIR)/wire
-	python3 bench/wire.py $(BENCH_DIR) target/release/lucid-testserver
+	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory $(BENCH_DIR)/wire $(BENCH_DIR)/wire_threads
 
 bench: bench-build
 	python3 bench/run.py --runs $(BENCH_RUNS) --only $(BENCH_ONLY) --out $(BENCH_DIR)
@@ -50,7 +62,11 @@ $(BENCH_DIR)/%: bench/%.c bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/lib
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH_CC) $(BENCH_CFLAGS) -Iinclude -Ibench -o $@ $< $(BENCH_LINK)
 
-$(BENCH_DIR)/requests $(BENCH_DIR)/wire: $(BENCH_DIR)/%: bench/%.c bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/liblucidauth.so
+$(BENCH_DIR)/requests: $(BENCH_DIR)/%: bench/%.c bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/liblucidauth.so
+	@mkdir -p $(BENCH_DIR)
+	$(BENCH_CC) $(BENCH_CFLAGS) -Iinclude -Ibench -o $@ $< $(BENCH_LINK) -lcurl
+
+$(BENCH_DIR)/wire $(BENCH_DIR)/wire_threads: $(BENCH_DIR)/%: bench/%.c bench/curl_side.h bench/common.h include/lucidauth.h $(BENCH_LIBDIR)/liblucidauth.so
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH_CC) $(BENCH_CFLAGS) -Iinclude -Ibench -o $@ $< $(BENCH_LINK) -lcurl
 

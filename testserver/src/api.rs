@@ -3,22 +3,26 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::dpop;
 use crate::record::{Outcome, RecordedRequest};
 use crate::reject::{dpop_challenge, Rejection};
 use crate::script::Scripted;
 use crate::state::{lock, State};
+use crate::{bytes, dpop};
 
 /// Answers an API request that no scripted response took.
 ///
 /// 401 without a valid token (and the DPoP refusals of [`dpop::at_api`]), 403 without the
-/// configured api key, 302 to `<base_url>/elsewhere` for any path ending in `/redirect` (so tests
-/// can check the client does not follow redirects), else 200 with the echo.
+/// configured api key, N bytes for any path ending in `/bytes/N` ([`bytes`]), 302 to
+/// `<base_url>/elsewhere` for any path ending in `/redirect` (so tests can check the client does
+/// not follow redirects), else 200 with the echo.
 pub(crate) fn handle(state: &State, request: &RecordedRequest) -> (Scripted, Outcome) {
     let dpop_jkt = match authorize(state, request) {
         Ok(jkt) => jkt,
         Err(rejection) => return (rejection.api_reply(), rejection.outcome()),
     };
+    if let Some(count) = bytes::requested(&request.path) {
+        return bytes::reply(count, dpop_jkt);
+    }
     let outcome = |status| Outcome {
         status,
         dpop_jkt: dpop_jkt.clone(),

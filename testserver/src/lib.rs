@@ -13,7 +13,8 @@
 //! - `/_admin/…`: controls for out-of-process users (counts, scripted responses, lifetime, revoke,
 //!   recorded requests, rejections, DPoP nonce, clock). These are neither counted nor recorded.
 //! - everything else: the API, which checks the access token (and DPoP proof) and api key and
-//!   echoes the request back as JSON.
+//!   echoes the request back as JSON; a path ending in `/bytes/N` answers N bytes instead
+//!   ([`MAX_BYTES`], [`pattern_byte`]).
 //!
 //! Every check the server makes has a stable reason code when it fails ([`Outcome::reason`]),
 //! and every token request's decoded client assertion and DPoP proof can be read back
@@ -22,6 +23,7 @@
 mod admin;
 mod api;
 mod assertion;
+mod bytes;
 mod client_auth;
 mod config;
 mod dpop;
@@ -39,6 +41,7 @@ mod tls;
 mod token;
 mod tunnel;
 
+pub use bytes::{pattern_byte, MAX_BYTES};
 pub use client_auth::JWT_BEARER;
 pub use config::{AssertionAudience, ClientAuth, DpopMode, Metadata, ServerConfig};
 pub use jwt::DecodedJwt;
