@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs, from Debian's packages, what `make test` needs beyond Rust and a C compiler: Go and
 # Mono for the bindings' tests (with System.Net.Http, NUnit and nunit-console for the C# tests,
-# NuGet and python3 for the NuGet package test), the libcurl headers for the libcurl example, valgrind for the memory checks, cmake and
+# NuGet and python3 for the NuGet package test), the libcurl headers for the libcurl example, valgrind for the memory checks, strace for
+# the system-call counts (tests/syscalls.rs, make bench-wire-smoke), cmake and
 # pkg-config for the install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
 # package also starts a system service; the tests start instances of their own on free ports),
 # dpkg-dev and lintian for the Debian package test; and cargo-fuzz (crates.io) for make fuzz-smoke. Does nothing for what is already there; needs
@@ -21,6 +22,7 @@ need nunit-console nunit-console
 need nuget nuget
 need python3 python3
 need valgrind valgrind
+need strace strace
 need cmake cmake
 need pkg-config pkg-config
 need redis-server redis-server
