@@ -8,9 +8,9 @@
 use super::url::{has_scheme, has_userinfo};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::{Redactor, Secret};
+use http::Uri;
 use std::fmt;
 use std::net::IpAddr;
-use ureq::http::Uri;
 
 /// The value of the `proxy` key that turns proxies off, whatever the environment says.
 pub const NONE: &str = "none";
@@ -108,6 +108,32 @@ impl ProxySetting {
     /// Whether the proxy URL holds a user name or password (sent as `Proxy-Authorization`).
     pub fn has_credentials(&self) -> bool {
         self.authenticated
+    }
+
+    /// `user:password` percent-decoded, as `Proxy-Authorization: Basic` carries it; `None`
+    /// when the proxy URL holds neither.
+    pub fn credentials(&self) -> Option<Secret> {
+        if !self.authenticated {
+            return None;
+        }
+        let url = self.url.expose();
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let (userinfo, _) = after_scheme.rsplit_once('@')?;
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        let (user, password) = (percent_decode(user)?, percent_decode(password)?);
+        Some(Secret::new(format!(
+            "{}:{}",
+            user.expose(),
+            password.expose()
+        )))
+    }
+
+    /// The proxy's scheme (`http` or `https`), host and port, as the URL names them.
+    pub fn address(&self) -> Option<(bool, &str, u16)> {
+        let shown = self.shown.as_str();
+        let (scheme, host_port) = shown.split_once("://")?;
+        let (host, port) = host_port.rsplit_once(':')?;
+        Some((scheme == "https", host, port.parse().ok()?))
     }
 
     /// The NO_PROXY list as read, for the log.

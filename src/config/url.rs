@@ -2,8 +2,8 @@
 //! that keep secrets on the right origin and off plain HTTP.
 
 use crate::error::{Error, ErrorKind, Result};
+use http::Uri;
 use std::net::IpAddr;
-use ureq::http::Uri;
 
 /// The path a bare host or origin gets as its token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/token";

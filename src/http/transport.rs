@@ -1,36 +1,41 @@
-//! One HTTP exchange over ureq: verified TLS (system roots plus `ca_file`), no redirects,
-//! HTTPS through a CONNECT proxy when one is configured, a timeout per exchange and a cap on
-//! how much of a body is read. A request goes through three phases: made, sent, read.
+//! One HTTP exchange over connections of our own: verified TLS (system roots plus `ca_file`), no
+//! redirects, HTTPS through a CONNECT proxy when one is configured, a timeout per exchange and a
+//! cap on how much of a body is read. A request goes through three phases: made, a connection
+//! found (kept alive, or opened), the exchange driven over it.
 
+use super::connect::Connector;
+use super::connection::Origin;
+use super::exchange;
 use super::failure::exchange_error;
+use super::pool::Pool;
 use super::proxy::ProxyRoute;
 use super::resolver::CachingResolver;
 use super::response::Response;
-use super::socket::{with_deadline, DeadlineConnector};
 use super::tls;
 use crate::config::url::without_query;
 use crate::config::HttpConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log;
 use crate::secret::Redactor;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Uri};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use ureq::http::{self, Method};
-use ureq::tls::{RootCerts, TlsConfig};
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
 /// Most bytes of a token endpoint answer that are read.
 pub const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("lucidauth/", env!("CARGO_PKG_VERSION"));
 
-/// An HTTP agent with the client's TLS roots and timeouts; keeps connections alive between calls.
+/// Sends requests with the client's TLS roots and timeouts; keeps connections alive between
+/// calls.
 pub struct Transport {
-    /// ureq's own reading of proxy variables is off: requests that `proxy` sends through the
-    /// proxy (curl's rules) go by `proxied`, the others by `direct`; each has its own pool.
-    direct: ureq::Agent,
-    proxied: Option<ureq::Agent>,
+    connector: Connector,
+    /// Requests that `proxy` sends through the proxy (curl's rules) reuse `proxied`
+    /// connections, the others `direct` ones.
+    direct: Pool,
+    proxied: Pool,
     timeout: Duration,
     proxy: Option<ProxyRoute>,
     /// Every secret of the client, scrubbed from error messages.
@@ -70,25 +75,15 @@ impl Transport {
             };
             log::info(&format!("HTTPS through the proxy {}{except}", p.describe()));
         }
-        let roots = tls::roots(config.uses_tls, config.ca_file.as_deref())?;
-        let tls = TlsConfig::builder()
-            .root_certs(RootCerts::Specific(Arc::new(roots)))
-            .build();
-        let agent = |proxy: Option<&ProxyRoute>| {
-            let agent_config = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .proxy(proxy.map(|p| p.ureq_proxy().clone()))
-                .user_agent(USER_AGENT)
-                .timeout_connect(Some(config.connect_timeout))
-                .allow_non_standard_methods(true)
-                .tls_config(tls.clone())
-                .build();
-            ureq::Agent::with_parts(agent_config, connector(), CachingResolver::default())
+        let connector = Connector {
+            resolver: CachingResolver::default(),
+            tls: tls::client_config(config.uses_tls, config.ca_file.as_deref())?,
+            connect_timeout: config.connect_timeout,
         };
         Ok(Transport {
-            direct: agent(None),
-            proxied: proxy.as_ref().map(|p| agent(Some(p))),
+            connector,
+            direct: Pool::default(),
+            proxied: Pool::default(),
             timeout: config.timeout,
             proxy,
             redactor,
@@ -100,67 +95,43 @@ impl Transport {
     /// of the exchange ends by then.
     pub fn send(&self, x: &Exchange<'_>) -> Result<Response> {
         let request = make_request(x)?;
+        let origin = origin_of(request.uri())
+            .ok_or_else(|| refused(x, &"not an http:// or https:// URL"))?;
         // Only HTTPS outside NO_PROXY goes through the proxy.
         let proxy = self.proxy.as_ref().filter(|p| p.applies_to(request.uri()));
-        let agent = match (proxy, &self.proxied) {
-            (Some(_), Some(proxied)) => proxied,
-            _ => &self.direct,
+        let pool = if proxy.is_some() {
+            &self.proxied
+        } else {
+            &self.direct
         };
         let fail = |e| exchange_error(&where_(x, proxy), e, proxy, &self.redactor);
         let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
         let deadline = crate::clock::later(Instant::now(), timeout);
-        with_deadline(deadline, || {
-            let mut response = run(agent, request, x).map_err(fail)?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let body = response
-                .body_mut()
-                .with_config()
-                .limit(x.max_body)
-                .read_to_vec()
-                .map_err(fail)?;
-            Ok(Response {
-                status,
-                headers,
-                body,
-            })
-        })
+        let taken = pool.take(&origin);
+        let mut connection = match taken {
+            Some(connection) => connection,
+            None => self.connector.open(origin, proxy, deadline).map_err(fail)?,
+        };
+        connection.stream.tcp().set_deadline(deadline);
+        let (response, reusable) =
+            exchange::run(&mut connection, request, x.body, x.max_body).map_err(fail)?;
+        if reusable {
+            pool.put(connection);
+        }
+        Ok(response)
     }
 }
 
-/// ureq's connectors in ureq's order, with the deadline-keeping socket in place of its TCP one:
-/// a CONNECT tunnel through the proxy (itself reached through this chain), else a socket; TLS
-/// over either for HTTPS.
-fn connector() -> impl Connector {
-    ().chain(ConnectProxyConnector::default())
-        .chain(DeadlineConnector)
-        .chain(RustlsConnector::default())
-}
-
-/// Sends `request`; a bodiless method without a body goes without a `Content-Length`.
-fn run(
-    agent: &ureq::Agent,
-    request: http::Request<&[u8]>,
-    x: &Exchange<'_>,
-) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
-    let no_body = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
-    ) && x.body.is_empty();
-    if no_body {
-        agent.run(request.map(|_| ()))
-    } else {
-        agent.run(request)
-    }
+/// Where a request to `uri` goes; `None` for a scheme other than HTTP's.
+fn origin_of(uri: &Uri) -> Option<Origin<'_>> {
+    let https = match uri.scheme_str()? {
+        s if s.eq_ignore_ascii_case("https") => true,
+        s if s.eq_ignore_ascii_case("http") => false,
+        _ => return None,
+    };
+    let host = uri.host().filter(|h| !h.is_empty())?;
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    Some(Origin { https, host, port })
 }
 
 /// `method` as HTTP carries it; a name that is not an HTTP token is refused.
@@ -173,20 +144,66 @@ pub fn http_method(method: &str) -> Result<Method> {
     })
 }
 
-/// The request of an exchange; a method or header that HTTP cannot carry is refused.
-fn make_request<'a>(x: &Exchange<'a>) -> Result<http::Request<&'a [u8]>> {
+/// The request of an exchange, its headers in the order they go out: `content-length` (for a
+/// body, or a method that has one; a bodiless GET, HEAD, DELETE or OPTIONS goes without),
+/// `user-agent` and `accept` unless given, `host`, then those given. A method, URL or header
+/// that HTTP cannot carry is refused.
+fn make_request(x: &Exchange<'_>) -> Result<Request<()>> {
     let method = http_method(x.method)?;
-    let mut builder = http::Request::builder().method(method).uri(x.url);
-    for (name, value) in x.headers {
-        builder = builder.header(*name, *value);
+    let uri: Uri = x.url.parse().map_err(|e| refused(x, &e))?;
+    let given = |name: &HeaderName| {
+        x.headers
+            .iter()
+            .any(|(n, _)| name.as_str().eq_ignore_ascii_case(n.trim()))
+    };
+    let mut headers = HeaderMap::with_capacity(x.headers.len() + 4);
+    let bodiless = matches!(
+        method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+    );
+    if !(bodiless && x.body.is_empty()) {
+        headers.append(header::CONTENT_LENGTH, HeaderValue::from(x.body.len()));
     }
-    builder.body(x.body).map_err(|e| {
-        let url = without_query(x.url);
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("cannot make a request to {url}: {e}"),
-        )
+    if !given(&header::USER_AGENT) {
+        headers.append(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+    }
+    if !given(&header::ACCEPT) {
+        headers.append(header::ACCEPT, HeaderValue::from_static("*/*"));
+    }
+    headers.append(header::HOST, host_value(&uri).map_err(|e| refused(x, &e))?);
+    for (name, value) in x.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| refused(x, &e))?;
+        let value = HeaderValue::from_str(value).map_err(|e| refused(x, &e))?;
+        headers.append(name, value);
+    }
+    let mut request = Request::new(());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    Ok(request)
+}
+
+/// `Host`: the URL's host, with its port when that is not the scheme's default.
+fn host_value(uri: &Uri) -> std::result::Result<HeaderValue, http::Error> {
+    let host = uri.host().unwrap_or_default();
+    let default = if uri.scheme_str() == Some("https") {
+        443
+    } else {
+        80
+    };
+    Ok(match uri.port_u16() {
+        Some(port) if port != default => HeaderValue::try_from(format!("{host}:{port}"))?,
+        _ => HeaderValue::from_str(host)?,
     })
+}
+
+/// The error of a request that cannot be made, for `why`.
+fn refused(x: &Exchange<'_>, why: &dyn fmt::Display) -> Error {
+    let url = without_query(x.url);
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!("cannot make a request to {url}: {why}"),
+    )
 }
 
 /// Where the exchange went, for an error message: made only when one is needed.
