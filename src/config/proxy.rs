@@ -92,7 +92,14 @@ impl ProxySetting {
         let https = uri
             .scheme_str()
             .is_some_and(|s| s.eq_ignore_ascii_case("https"));
-        https && uri.host().is_some_and(|host| !self.no_proxy.matches(host))
+        uri.host()
+            .is_some_and(|host| self.applies_to_host(https, host))
+    }
+
+    /// [`ProxySetting::applies_to`] for a URL already split: its scheme is `https` (`https`)
+    /// and its host is `host` (an IPv6 address in brackets, as a URL writes it).
+    pub fn applies_to_host(&self, https: bool, host: &str) -> bool {
+        https && !self.no_proxy.matches(host)
     }
 
     /// The proxy URL with its user name and password, for the transport only.

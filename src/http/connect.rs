@@ -5,10 +5,10 @@
 use super::connection::{Connection, Origin};
 use super::failure::Failure;
 use super::proxy::ProxyRoute;
+use super::request::USER_AGENT;
 use super::resolver::CachingResolver;
 use super::socket::TimedTcp;
 use super::stream::Stream;
-use super::USER_AGENT;
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use std::io::Write;

@@ -8,6 +8,7 @@ mod exchange;
 mod failure;
 mod pool;
 mod proxy;
+mod request;
 mod resolver;
 mod response;
 mod retryable;
@@ -16,8 +17,9 @@ mod stream;
 mod tls;
 mod transport;
 
+pub use request::{http_method, Exchange, MAX_TOKEN_RESPONSE, USER_AGENT};
 pub use response::{Response, ResponseHeaders};
 pub use retryable::judge_exchange;
 pub use socket::TimedTcp;
 pub use tls::root_certificates;
-pub use transport::{http_method, Exchange, Transport, MAX_TOKEN_RESPONSE, USER_AGENT};
+pub use transport::Transport;

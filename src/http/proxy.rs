@@ -1,11 +1,11 @@
 //! The configured proxy as the transport reaches it: which requests go through it, where it is,
 //! and the `Proxy-Authorization` its URL's user name and password make (sent only to it).
 
+use super::connection::Origin;
 use crate::config::ProxySetting;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use base64::Engine;
-use http::Uri;
 use std::fmt;
 
 #[derive(Clone)]
@@ -51,9 +51,9 @@ impl ProxyRoute {
         })
     }
 
-    /// Whether a request to `uri` goes through the proxy (HTTPS outside NO_PROXY).
-    pub fn applies_to(&self, uri: &Uri) -> bool {
-        self.setting.applies_to(uri)
+    /// Whether a request to `origin` goes through the proxy (HTTPS outside NO_PROXY).
+    pub fn applies_to(&self, origin: &Origin<'_>) -> bool {
+        self.setting.applies_to_host(origin.https, origin.host)
     }
 
     /// The `Proxy-Authorization` value, when the proxy URL holds credentials.

@@ -4,29 +4,22 @@
 //! found (kept alive, or opened), the exchange driven over it.
 
 use super::connect::Connector;
-use super::connection::Origin;
 use super::exchange;
 use super::failure::exchange_error;
 use super::pool::Pool;
 use super::proxy::ProxyRoute;
+use super::request::{self, Exchange};
 use super::resolver::CachingResolver;
 use super::response::Response;
 use super::tls;
 use crate::config::url::without_query;
 use crate::config::HttpConfig;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::log;
 use crate::secret::Redactor;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::{Method, Request, Uri};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Most bytes of a token endpoint answer that are read.
-pub const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
-/// `User-Agent` of every request.
-pub const USER_AGENT: &str = concat!("lucidauth/", env!("CARGO_PKG_VERSION"));
 
 /// Sends requests with the client's TLS roots and timeouts; keeps connections alive between
 /// calls.
@@ -49,18 +42,6 @@ impl fmt::Debug for Transport {
             .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
-}
-
-/// One request to send.
-pub struct Exchange<'a> {
-    pub method: &'a str,
-    pub url: &'a str,
-    pub headers: &'a [(&'a str, &'a str)],
-    pub body: &'a [u8],
-    /// Most bytes of the answer's body that are read.
-    pub max_body: u64,
-    /// Time left before an overall deadline; the exchange's timeout is cut to it.
-    pub time_left: Duration,
 }
 
 impl Transport {
@@ -94,11 +75,9 @@ impl Transport {
     /// the client's timeout and the time left: every connect, handshake, CONNECT, write and read
     /// of the exchange ends by then.
     pub fn send(&self, x: &Exchange<'_>) -> Result<Response> {
-        let request = make_request(x)?;
-        let origin = origin_of(request.uri())
-            .ok_or_else(|| refused(x, &"not an http:// or https:// URL"))?;
+        let (origin, request) = request::prepare(x)?;
         // Only HTTPS outside NO_PROXY goes through the proxy.
-        let proxy = self.proxy.as_ref().filter(|p| p.applies_to(request.uri()));
+        let proxy = self.proxy.as_ref().filter(|p| p.applies_to(&origin));
         let pool = if proxy.is_some() {
             &self.proxied
         } else {
@@ -120,90 +99,6 @@ impl Transport {
         }
         Ok(response)
     }
-}
-
-/// Where a request to `uri` goes; `None` for a scheme other than HTTP's.
-fn origin_of(uri: &Uri) -> Option<Origin<'_>> {
-    let https = match uri.scheme_str()? {
-        s if s.eq_ignore_ascii_case("https") => true,
-        s if s.eq_ignore_ascii_case("http") => false,
-        _ => return None,
-    };
-    let host = uri.host().filter(|h| !h.is_empty())?;
-    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-    Some(Origin { https, host, port })
-}
-
-/// `method` as HTTP carries it; a name that is not an HTTP token is refused.
-pub fn http_method(method: &str) -> Result<Method> {
-    Method::from_bytes(method.as_bytes()).map_err(|_| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("'{method}' is not an HTTP method"),
-        )
-    })
-}
-
-/// The request of an exchange, its headers in the order they go out: `content-length` (for a
-/// body, or a method that has one; a bodiless GET, HEAD, DELETE or OPTIONS goes without),
-/// `user-agent` and `accept` unless given, `host`, then those given. A method, URL or header
-/// that HTTP cannot carry is refused.
-fn make_request(x: &Exchange<'_>) -> Result<Request<()>> {
-    let method = http_method(x.method)?;
-    let uri: Uri = x.url.parse().map_err(|e| refused(x, &e))?;
-    let given = |name: &HeaderName| {
-        x.headers
-            .iter()
-            .any(|(n, _)| name.as_str().eq_ignore_ascii_case(n.trim()))
-    };
-    let mut headers = HeaderMap::with_capacity(x.headers.len() + 4);
-    let bodiless = matches!(
-        method,
-        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
-    );
-    if !(bodiless && x.body.is_empty()) {
-        headers.append(header::CONTENT_LENGTH, HeaderValue::from(x.body.len()));
-    }
-    if !given(&header::USER_AGENT) {
-        headers.append(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-    }
-    if !given(&header::ACCEPT) {
-        headers.append(header::ACCEPT, HeaderValue::from_static("*/*"));
-    }
-    headers.append(header::HOST, host_value(&uri).map_err(|e| refused(x, &e))?);
-    for (name, value) in x.headers {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| refused(x, &e))?;
-        let value = HeaderValue::from_str(value).map_err(|e| refused(x, &e))?;
-        headers.append(name, value);
-    }
-    let mut request = Request::new(());
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.headers_mut() = headers;
-    Ok(request)
-}
-
-/// `Host`: the URL's host, with its port when that is not the scheme's default.
-fn host_value(uri: &Uri) -> std::result::Result<HeaderValue, http::Error> {
-    let host = uri.host().unwrap_or_default();
-    let default = if uri.scheme_str() == Some("https") {
-        443
-    } else {
-        80
-    };
-    Ok(match uri.port_u16() {
-        Some(port) if port != default => HeaderValue::try_from(format!("{host}:{port}"))?,
-        _ => HeaderValue::from_str(host)?,
-    })
-}
-
-/// The error of a request that cannot be made, for `why`.
-fn refused(x: &Exchange<'_>, why: &dyn fmt::Display) -> Error {
-    let url = without_query(x.url);
-    Error::new(
-        ErrorKind::InvalidArgument,
-        format!("cannot make a request to {url}: {why}"),
-    )
 }
 
 /// Where the exchange went, for an error message: made only when one is needed.
