@@ -1,9 +1,11 @@
 //! One connection to an origin (directly or through a proxy's tunnel): its stream, where it
 //! goes, and the buffers its exchanges read into and write from, kept with it between
-//! exchanges so that a keep-alive request allocates none.
+//! exchanges so that a keep-alive request allocates none; what they held is wiped after each
+//! exchange (requests carry secrets, answers tokens).
 
 use super::stream::Stream;
 use std::io::{self, Read};
+use zeroize::{Zeroize, Zeroizing};
 
 /// The room first given to received bytes; the status line and headers may grow it up to
 /// [`MAX_HEAD`].
@@ -26,10 +28,13 @@ pub struct Connection {
     https: bool,
     host: String,
     port: u16,
-    input: Vec<u8>,
+    /// Both buffers are wiped when the connection is dropped.
+    input: Zeroizing<Vec<u8>>,
     /// How much of `input` holds received bytes not used yet (from its start).
     filled: usize,
-    pub output: Vec<u8>,
+    /// How much of `input` has held bytes since it was last wiped.
+    touched: usize,
+    pub output: Zeroizing<Vec<u8>>,
 }
 
 impl Connection {
@@ -39,9 +44,10 @@ impl Connection {
             https: origin.https,
             host: origin.host.to_string(),
             port: origin.port,
-            input: vec![0; INPUT_SIZE],
+            input: Zeroizing::new(vec![0; INPUT_SIZE]),
             filled: 0,
-            output: vec![0; OUTPUT_SIZE],
+            touched: 0,
+            output: Zeroizing::new(vec![0; OUTPUT_SIZE]),
         }
     }
 
@@ -80,12 +86,24 @@ impl Connection {
             if self.input.len() >= limit {
                 return Ok(None);
             }
-            let grown = (self.input.len() * 2).min(limit);
-            self.input.resize(grown, 0);
+            // A new buffer rather than a reallocation, so that the old one is wiped.
+            let mut grown = Zeroizing::new(vec![0; (self.input.len() * 2).min(limit)]);
+            grown[..self.filled].copy_from_slice(self.input());
+            self.input = grown;
         }
         let room = self.input.get_mut(self.filled..).unwrap_or_default();
         let n = self.stream.read(room)?;
         self.filled += n;
+        self.touched = self.touched.max(self.filled);
         Ok(Some(n > 0))
+    }
+
+    /// Wipes the received bytes already used (an answer may hold a token): a connection kept
+    /// in the pool holds nothing of its last exchange.
+    pub fn wipe_used_input(&mut self) {
+        if let Some(used) = self.input.get_mut(self.filled..self.touched) {
+            used.zeroize();
+        }
+        self.touched = self.filled;
     }
 }

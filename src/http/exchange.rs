@@ -13,6 +13,7 @@ use ureq_proto::client::{
     Await100Result, Call, RecvBodyResult, RecvResponseResult, SendRequestResult,
 };
 use ureq_proto::BodyMode;
+use zeroize::Zeroize;
 
 /// The room a body of unknown length is first given.
 const BODY_START: usize = 8 * 1024;
@@ -32,16 +33,14 @@ pub fn run(
     let mut response = Response::from_head(answer.status().as_u16(), answer.headers());
     let reusable = match next {
         RecvResponseResult::RecvBody(call) => {
-            let length = response
-                .header("content-length")
-                .and_then(|v| v.trim().parse().ok());
-            let (body, reusable) = receive_body(connection, call, max_body, length)?;
+            let (body, reusable) = receive_body(connection, call, max_body)?;
             response.body = body;
             reusable
         }
         RecvResponseResult::Redirect(_) => false,
         RecvResponseResult::Cleanup(call) => !call.must_close_connection(),
     };
+    connection.wipe_used_input();
     Ok((response, reusable && connection.input().is_empty()))
 }
 
@@ -106,13 +105,17 @@ fn sent(
     Ok(call)
 }
 
-/// Writes the first `used` bytes of the output buffer to the connection.
+/// Writes the first `used` bytes of the output buffer to the connection, then wipes them (a
+/// request carries secrets).
 fn flush(connection: &mut Connection, used: &mut usize) -> Result<(), Failure> {
-    let bytes = connection.output.get(..*used).unwrap_or_default();
-    connection.stream.write_all(bytes)?;
-    connection.stream.flush()?;
+    let bytes = connection.output.get_mut(..*used).unwrap_or_default();
+    let written = connection
+        .stream
+        .write_all(bytes)
+        .and_then(|_| connection.stream.flush());
+    bytes.zeroize();
     *used = 0;
-    Ok(())
+    Ok(written?)
 }
 
 /// Reads until the answer's status line and headers are in (past any `100 Continue`).
@@ -142,13 +145,16 @@ fn receive_head(
     }
 }
 
-/// Reads the answer's body, at most `max_body` bytes (`length`: what Content-Length says).
+/// Reads the answer's body, at most `max_body` bytes.
 fn receive_body(
     connection: &mut Connection,
     mut call: Call<RecvBody>,
     max_body: u64,
-    length: Option<u64>,
 ) -> Result<(Vec<u8>, bool), Failure> {
+    let length = match call.body_mode() {
+        BodyMode::LengthDelimited(n) => Some(n),
+        _ => None,
+    };
     if length.is_some_and(|n| n > max_body) {
         return Err(Failure::BodyTooLarge(max_body));
     }

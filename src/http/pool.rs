@@ -5,9 +5,10 @@ use super::connection::{Connection, Origin};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Most idle connections kept, and most to one origin (ureq's defaults).
-const MAX_IDLE: usize = 10;
-const MAX_IDLE_PER_ORIGIN: usize = 3;
+/// Most idle connections kept, and most to one origin: enough for 8 threads calling one API
+/// through one client to keep theirs.
+const MAX_IDLE: usize = 16;
+const MAX_IDLE_PER_ORIGIN: usize = 8;
 /// An idle connection older than this is closed rather than used again.
 const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
 
