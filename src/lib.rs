@@ -22,6 +22,7 @@ mod secret;
 mod stats;
 mod token;
 
+pub use crate::http::{Response, ResponseHeaders, MAX_TOKEN_RESPONSE, USER_AGENT};
 pub use client::{Authorization, Client};
 pub use clock::{Clock, Deadline, ManualClock, Moment, SystemClock};
 pub use config::{
@@ -30,7 +31,6 @@ pub use config::{
     ValueKind, DEFAULT_PROFILE, KEYS, MAX_SECONDS,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use http::{Response, MAX_TOKEN_RESPONSE, USER_AGENT};
 pub use secret::Secret;
 pub use stats::{ScopeStats, Stats, TokenOrigin};
 pub use token::Token;

@@ -24,10 +24,10 @@ pub enum Verdict {
 /// Runs `attempt` (given the time left before `deadline`) until `judge` calls its outcome final,
 /// the retries of `settings` are used up, or the next wait would end past the deadline; returns
 /// the last outcome, and adds the retries made to `retries`. With no time left for a first
-/// attempt, a timeout error.
+/// attempt, a timeout error. `what` names the exchange in messages: written only for one.
 pub fn run<T>(
     settings: &RetrySettings,
-    what: &str,
+    what: impl std::fmt::Display,
     deadline: Deadline,
     retries: &AtomicU64,
     mut attempt: impl FnMut(Duration) -> Result<T>,
@@ -37,14 +37,14 @@ pub fn run<T>(
     let outcome = loop {
         let left = deadline.left();
         if left.is_zero() {
-            break Err(Deadline::passed(what));
+            break Err(Deadline::passed(&what.to_string()));
         }
         let began = Instant::now();
         let outcome = attempt(left);
         let Verdict::Retry { retry_after } = judge(&outcome) else {
             break outcome;
         };
-        let Some(wait) = next_wait(settings, made, retry_after, deadline, what) else {
+        let Some(wait) = next_wait(settings, made, retry_after, deadline, &what) else {
             break outcome;
         };
         made += 1;
@@ -67,7 +67,7 @@ fn next_wait(
     made: u32,
     retry_after: Option<Duration>,
     deadline: Deadline,
-    what: &str,
+    what: &dyn std::fmt::Display,
 ) -> Option<Duration> {
     if made >= settings.max_retries {
         return None;

@@ -194,7 +194,7 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out.to_vec()).ok()
 }
 
-/// rustls with ring (as ureq's HTTPS), trusting the system's roots and `ca_file`'s.
+/// rustls with ring (as HTTPS), trusting the system's roots and `ca_file`'s.
 fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>> {
     let mut roots = rustls::RootCertStore::empty();
     let ders = root_certificates(ca_file).map_err(|e| store_error(e.message()))?;

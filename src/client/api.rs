@@ -104,27 +104,28 @@ impl Client {
     /// DPoP-bound token `Authorization: DPoP <token>` and `DPoP: <proof>` (made for this one
     /// request). The one place they are made, for the calls the library sends and for those it
     /// authorizes (`Client::authorize`).
-    pub(super) fn auth_headers(
-        &self,
+    pub(super) fn auth_headers<'a>(
+        &'a self,
         token: &Token,
         method: &str,
         url: &str,
-    ) -> Result<Vec<(&'static str, Secret)>> {
-        let mut headers = Vec::with_capacity(3);
-        if let Some(key) = &self.api.api_key {
-            headers.push(("x-api-key", key.clone()));
-        }
+    ) -> Result<AuthHeaders<'a>> {
+        let api_key = self.api.api_key.as_ref();
         let prover = self.dpop.as_ref().filter(|_| token.is_dpop_bound());
         let Some(dpop) = prover else {
-            let bearer = Secret::new(format!("Bearer {}", token.secret()));
-            headers.push(("Authorization", bearer));
-            return Ok(headers);
+            let authorization = scheme_and_token("Bearer ", token);
+            return Ok(AuthHeaders {
+                api_key,
+                authorization,
+                dpop: None,
+            });
         };
         let proof = dpop.proof(method, url, Some(token.secret()), self.clock.moment().wall)?;
-        let scheme = Secret::new(format!("DPoP {}", token.secret()));
-        headers.push(("Authorization", scheme));
-        headers.push(("DPoP", Secret::new(proof)));
-        Ok(headers)
+        Ok(AuthHeaders {
+            api_key,
+            authorization: scheme_and_token("DPoP ", token),
+            dpop: Some(Secret::new(proof)),
+        })
     }
 
     fn send_api(
@@ -146,8 +147,8 @@ impl Client {
         // Made for each attempt: a DPoP proof is good for one request.
         let attempt = |time_left| {
             let auth = self.auth_headers(token, method, url)?;
-            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + auth.len() + 1);
-            headers.extend(auth.iter().map(|(name, value)| (*name, value.expose())));
+            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + 4);
+            headers.extend(auth.pairs().map(|(name, value)| (name as &str, value)));
             headers.extend_from_slice(extra);
             if add_type {
                 headers.push(("Content-Type", "application/json"));
@@ -163,12 +164,52 @@ impl Client {
         };
         retry::run(
             &self.api.retry,
-            &format!("{method} {}", without_query(url)),
+            &Label { method, url },
             deadline,
             &self.counters.retries,
             attempt,
             |outcome| judge_exchange(outcome, idempotent),
         )
+    }
+}
+
+/// The headers that authorize one API request (see [`Client::auth_headers`]); the api key
+/// borrowed from the client.
+pub(super) struct AuthHeaders<'a> {
+    api_key: Option<&'a Secret>,
+    authorization: Secret,
+    dpop: Option<Secret>,
+}
+
+impl AuthHeaders<'_> {
+    /// The headers as (name, value), in the order they go out.
+    pub(super) fn pairs<'s>(&'s self) -> impl Iterator<Item = (&'static str, &'s str)> + 's {
+        let key = self.api_key.map(|k| ("x-api-key", k.expose()));
+        let authorization = ("Authorization", self.authorization.expose());
+        let dpop = self.dpop.as_ref().map(|p| ("DPoP", p.expose()));
+        key.into_iter()
+            .chain(std::iter::once(authorization))
+            .chain(dpop)
+    }
+}
+
+/// `Authorization`'s value: `scheme` (with its space) and the token, in one exact allocation.
+fn scheme_and_token(scheme: &str, token: &Token) -> Secret {
+    let mut value = String::with_capacity(scheme.len() + token.secret().len());
+    value.push_str(scheme);
+    value.push_str(token.secret());
+    Secret::new(value)
+}
+
+/// `GET https://host/v1/path`: an API call in messages, written only when one is.
+struct Label<'a> {
+    method: &'a str,
+    url: &'a str,
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, without_query(self.url))
     }
 }
 

@@ -60,7 +60,11 @@ impl Client {
         let scope = self.scope(None);
         let token = self.tokens.get(scope, self.deadline())?;
         Ok(Authorization {
-            headers: self.auth_headers(&token, method, &url)?,
+            headers: self
+                .auth_headers(&token, method, &url)?
+                .pairs()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect(),
             scope: scope.to_string(),
             token,
             url,

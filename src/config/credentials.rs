@@ -494,7 +494,7 @@ fn check_redis_transport(url: &str, allow_http: bool) -> Result<()> {
     if url.starts_with("rediss://") || allow_http {
         return Ok(());
     }
-    let uri: ureq::http::Uri = url.parse().map_err(|_| {
+    let uri: http::Uri = url.parse().map_err(|_| {
         Error::new(
             ErrorKind::InvalidArgument,
             "key 'cache_url': not a valid URL",

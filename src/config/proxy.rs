@@ -8,9 +8,9 @@
 use super::url::{has_scheme, has_userinfo};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::{Redactor, Secret};
+use http::Uri;
 use std::fmt;
 use std::net::IpAddr;
-use ureq::http::Uri;
 
 /// The value of the `proxy` key that turns proxies off, whatever the environment says.
 pub const NONE: &str = "none";
@@ -92,7 +92,14 @@ impl ProxySetting {
         let https = uri
             .scheme_str()
             .is_some_and(|s| s.eq_ignore_ascii_case("https"));
-        https && uri.host().is_some_and(|host| !self.no_proxy.matches(host))
+        uri.host()
+            .is_some_and(|host| self.applies_to_host(https, host))
+    }
+
+    /// [`ProxySetting::applies_to`] for a URL already split: its scheme is `https` (`https`)
+    /// and its host is `host` (an IPv6 address in brackets, as a URL writes it).
+    pub fn applies_to_host(&self, https: bool, host: &str) -> bool {
+        https && !self.no_proxy.matches(host)
     }
 
     /// The proxy URL with its user name and password, for the transport only.
@@ -108,6 +115,32 @@ impl ProxySetting {
     /// Whether the proxy URL holds a user name or password (sent as `Proxy-Authorization`).
     pub fn has_credentials(&self) -> bool {
         self.authenticated
+    }
+
+    /// `user:password` percent-decoded, as `Proxy-Authorization: Basic` carries it; `None`
+    /// when the proxy URL holds neither.
+    pub fn credentials(&self) -> Option<Secret> {
+        if !self.authenticated {
+            return None;
+        }
+        let url = self.url.expose();
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let (userinfo, _) = after_scheme.rsplit_once('@')?;
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        let (user, password) = (percent_decode(user)?, percent_decode(password)?);
+        Some(Secret::new(format!(
+            "{}:{}",
+            user.expose(),
+            password.expose()
+        )))
+    }
+
+    /// The proxy's scheme (`http` or `https`), host and port, as the URL names them.
+    pub fn address(&self) -> Option<(bool, &str, u16)> {
+        let shown = self.shown.as_str();
+        let (scheme, host_port) = shown.split_once("://")?;
+        let (host, port) = host_port.rsplit_once(':')?;
+        Some((scheme == "https", host, port.parse().ok()?))
     }
 
     /// The NO_PROXY list as read, for the log.

@@ -2,8 +2,8 @@
 //! that keep secrets on the right origin and off plain HTTP.
 
 use crate::error::{Error, ErrorKind, Result};
+use http::Uri;
 use std::net::IpAddr;
-use ureq::http::Uri;
 
 /// The path a bare host or origin gets as its token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/token";
@@ -198,7 +198,16 @@ pub fn join(base: &str, path: &str) -> Result<String> {
             "the request path contains spaces or control characters".to_string(),
         ));
     }
-    checked(format!("{}/{}", base, path.trim_start_matches('/')))
+    let path = path.trim_start_matches('/');
+    let mut url = String::with_capacity(base.len() + 1 + path.len());
+    url.push_str(base);
+    url.push('/');
+    url.push_str(path);
+    // `base` is a valid URL already: what is joined to it is checked as HTTP reads it.
+    match http::uri::PathAndQuery::try_from(url.get(base.len()..).unwrap_or_default()) {
+        Ok(_) => Ok(url),
+        Err(_) => Err(invalid(format!("'{url}' is not a valid URL"))),
+    }
 }
 
 /// Checks an `issuer` (RFC 8414 §2): an absolute `https://` (or `http://`, by the transport

@@ -1,43 +1,39 @@
 //! API responses from C: status, headers and body, borrowed from the response handle.
 
 use super::boundary::{guard, handle, out_ptr, string};
-use super::error::{c_string, LucidError};
+use super::error::LucidError;
 use super::raw::{free, guard_value, maybe};
 use super::status::LucidStatus;
 use crate::Response;
-use std::ffi::CString;
 use std::os::raw::c_char;
 
 /// An API response. Made by `lucid_client_request`, freed with `lucid_response_free`.
 /// Immutable: may be read from any thread. Everything it returns is borrowed from it and stays
 /// valid until it is freed.
 pub struct LucidResponse {
-    status: u16,
-    headers: Vec<(CString, CString)>,
-    /// The body with one NUL byte after it (not counted), so text bodies can be used as C strings.
-    body: Vec<u8>,
+    /// Its headers' names and values are each followed by a NUL in the response's buffer: the
+    /// pointers handed out point into it, nothing is copied.
+    response: Response,
 }
 
 impl LucidResponse {
-    pub(crate) fn new(response: Response) -> Self {
-        let mut body = response.body;
-        body.push(0);
-        LucidResponse {
-            status: response.status,
-            headers: response
-                .headers
-                .into_iter()
-                .map(|(k, v)| (c_string(k), c_string(v)))
-                .collect(),
-            body,
-        }
+    /// `response`, its body with one NUL byte after it (not counted), so that text bodies can
+    /// be used as C strings.
+    pub(crate) fn new(mut response: Response) -> Self {
+        response.body.push(0);
+        LucidResponse { response }
+    }
+
+    fn body(&self) -> &[u8] {
+        let body = &self.response.body;
+        body.get(..body.len().saturating_sub(1)).unwrap_or_default()
     }
 }
 
 /// The HTTP status code; 0 when `response` is NULL.
 #[no_mangle]
 pub extern "C" fn lucid_response_status(response: *const LucidResponse) -> u16 {
-    guard_value(0, || maybe(response).map_or(0, |r| r.status))
+    guard_value(0, || maybe(response).map_or(0, |r| r.response.status))
 }
 
 /// The body: returns a pointer to its bytes and writes their number to `*len` (when `len` is not
@@ -50,7 +46,7 @@ pub extern "C" fn lucid_response_body(
 ) -> *const u8 {
     guard_value(std::ptr::null(), || {
         let (data, count) = maybe(response).map_or((std::ptr::null(), 0), |r| {
-            (r.body.as_ptr(), r.body.len() - 1)
+            (r.body().as_ptr(), r.body().len())
         });
         if let Ok(len) = out_ptr(len, "len") {
             len.write(count);
@@ -62,7 +58,7 @@ pub extern "C" fn lucid_response_body(
 /// The number of response headers; 0 when `response` is NULL.
 #[no_mangle]
 pub extern "C" fn lucid_response_header_count(response: *const LucidResponse) -> usize {
-    guard_value(0, || maybe(response).map_or(0, |r| r.headers.len()))
+    guard_value(0, || maybe(response).map_or(0, |r| r.response.header_count))
 }
 
 /// Header number `index` (from 0, in the order received; names in lower case): writes borrowed
@@ -79,14 +75,15 @@ pub extern "C" fn lucid_response_header_at(
     guard(err, || {
         let response = handle(response, "response")?;
         let (name, value) = (out_ptr(name, "name")?, out_ptr(value, "value")?);
-        let (k, v) = response.headers.get(index).ok_or_else(|| {
+        let (k, v) = response.response.headers().nth(index).ok_or_else(|| {
             LucidError::new(
                 LucidStatus::InvalidArgument,
                 format!("header index {index} is past the last header"),
             )
         })?;
-        name.write(k.as_ptr());
-        value.write(v.as_ptr());
+        // Each is followed by a NUL in the response's buffer (Response::head).
+        name.write(k.as_ptr().cast());
+        value.write(v.as_ptr().cast());
         Ok(())
     })
 }
@@ -103,10 +100,9 @@ pub extern "C" fn lucid_response_header(
             return std::ptr::null();
         };
         response
-            .headers
-            .iter()
-            .find(|(k, _)| k.to_bytes().eq_ignore_ascii_case(name.as_bytes()))
-            .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+            .response
+            .header(name)
+            .map_or(std::ptr::null(), |v| v.as_ptr().cast())
     })
 }
 

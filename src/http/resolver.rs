@@ -1,64 +1,68 @@
 //! Name resolution for the transport: IP literals answered at once, a host's addresses reused
-//! for a minute.
+//! for a minute, a lookup never waited for past the exchange's deadline.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
-use ureq::http;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::NextTimeout;
 
 /// How long a host name's addresses are reused, as libcurl's DNS cache does by default.
 const DNS_CACHE_TIME: Duration = Duration::from_secs(60);
 
-/// ureq's resolver spawns a thread for every lookup that has a timeout, which is every request
-/// here, even one that reuses a pooled connection. This one answers IP literals at once and
-/// reuses a host's addresses for `DNS_CACHE_TIME`.
+type Addrs = Vec<SocketAddr>;
+
+/// Answers IP literals at once and reuses a host's addresses for `DNS_CACHE_TIME`; a lookup
+/// runs on a thread of its own so that the exchange's deadline bounds the wait.
 #[derive(Debug, Default)]
 pub struct CachingResolver {
-    inner: DefaultResolver,
-    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+    cache: Mutex<HashMap<String, (Instant, Addrs)>>,
 }
 
-impl Resolver for CachingResolver {
-    fn resolve(
-        &self,
-        uri: &http::Uri,
-        config: &ureq::config::Config,
-        timeout: NextTimeout,
-    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
-        let (Some(authority), Some(scheme)) = (uri.authority(), uri.scheme_str()) else {
-            return self.inner.resolve(uri, config, timeout);
-        };
-        let port = authority
-            .port_u16()
-            .unwrap_or(if scheme == "https" { 443 } else { 80 });
-        let host = authority
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']');
+impl CachingResolver {
+    /// The addresses of `host` (an IPv6 literal may be in brackets) at `port`.
+    pub fn resolve(&self, host: &str, port: u16, deadline: Instant) -> io::Result<Addrs> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = host.parse::<IpAddr>() {
-            let mut addrs = self.empty();
-            addrs.push(SocketAddr::new(ip, port));
-            return Ok(addrs);
+            return Ok(vec![SocketAddr::new(ip, port)]);
         }
         let key = format!("{host}:{port}");
-        if let Some((at, addrs)) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
+        if let Some((at, addrs)) = self.lock().get(&key) {
             if at.elapsed() < DNS_CACHE_TIME {
                 return Ok(addrs.clone());
             }
         }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (Instant::now(), addrs.clone()));
+        let addrs = look_up(key.clone(), deadline)?;
+        self.lock().insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Addrs)>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The system's lookup of `host:port`, waited for until `deadline`.
+fn look_up(host_port: String, deadline: Instant) -> io::Result<Addrs> {
+    let (send, receive) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("lucidauth-dns".to_string())
+        .spawn(move || {
+            let found = host_port.to_socket_addrs().map(Iterator::collect);
+            let _ = send.send(found);
+        })?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let found: io::Result<Addrs> = receive.recv_timeout(left).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the exchange's deadline passed while resolving the host name",
+        )
+    })?;
+    match found {
+        Ok(addrs) if addrs.is_empty() => Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the host name has no address",
+        )),
+        other => other,
     }
 }

@@ -47,14 +47,11 @@ mod tests {
     use std::sync::atomic::AtomicU64;
 
     fn response(status: u16, retry_after: Option<&str>) -> Response {
-        Response {
-            status,
-            headers: retry_after
-                .map(|v| ("retry-after".to_string(), v.to_string()))
-                .into_iter()
-                .collect(),
-            body: Vec::new(),
-        }
+        let headers: Vec<(&str, &str)> = retry_after
+            .map(|v| ("retry-after", v))
+            .into_iter()
+            .collect();
+        Response::with(status, &headers, Vec::new())
     }
 
     #[test]

@@ -1,51 +1,14 @@
 //! The socket under every exchange: a TCP connection whose connect, reads and writes all end by
-//! the exchange's absolute deadline, however slowly the peer sends its bytes (a server, or a
-//! proxy that answers CONNECT and then trickles). ureq's own TCP transport gives each read the
-//! time its caller passes, which the CONNECT and TLS handshake code pass afresh for every read.
+//! the deadline last set, however slowly the peer sends its bytes (a server, a proxy that
+//! answers CONNECT and then trickles, or the TLS handshake over either).
 //!
 //! The socket's timeouts are set only when the one set no longer fits the time left (it would
 //! wait past the deadline, or wake up long before it), so keep-alive requests set none; the
-//! liveness check of a pooled connection is one non-blocking peek, and none when the connection
-//! is put back right after its last read.
+//! liveness check of a pooled connection is one non-blocking peek.
 
-use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
-    Transport,
-};
-
-thread_local! {
-    /// When the exchange running on this thread must be over.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-}
-
-/// Runs `exchange` with every socket connect, read and write on this thread ending by `deadline`.
-pub fn with_deadline<T>(deadline: Instant, exchange: impl FnOnce() -> T) -> T {
-    struct Restore(Option<Instant>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            DEADLINE.set(self.0);
-        }
-    }
-    let _restore = Restore(DEADLINE.replace(Some(deadline)));
-    exchange()
-}
-
-/// The deadline of one socket operation: the exchange's, or ureq's own timeout if earlier.
-fn deadline_of(timeout: &NextTimeout) -> Instant {
-    let now = Instant::now();
-    let own = (!timeout.after.is_not_happening()).then(|| crate::clock::later(now, *timeout.after));
-    match (DEADLINE.get(), own) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a
-            .or(b)
-            .unwrap_or_else(|| crate::clock::later(now, crate::clock::FAR)),
-    }
-}
 
 /// The time left before `deadline`, or the error of an exchange that ran out of it.
 fn left_before(deadline: Instant) -> io::Result<Duration> {
@@ -89,38 +52,6 @@ fn waited(error: &io::Error) -> bool {
     )
 }
 
-/// Opens TCP connections whose every operation ends by the exchange's deadline.
-#[derive(Debug, Default)]
-pub struct DeadlineConnector;
-
-impl<In: Transport> Connector<In> for DeadlineConnector {
-    type Out = Either<In, DeadlineSocket>;
-
-    fn connect(
-        &self,
-        details: &ConnectionDetails,
-        chained: Option<In>,
-    ) -> Result<Option<Self::Out>, ureq::Error> {
-        if let Some(chained) = chained {
-            return Ok(Some(Either::A(chained)));
-        }
-        let stream = connect(&details.addrs, deadline_of(&details.timeout))?;
-        if details.config.no_delay() {
-            stream.set_nodelay(true)?;
-        }
-        let config = details.config;
-        let socket = DeadlineSocket {
-            stream: Arc::new(stream),
-            buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
-            read_timeout: None,
-            write_timeout: None,
-            just_read: false,
-        };
-        (details.register_shutdown)(Arc::downgrade(&socket.stream) as Weak<dyn ShutdownHandle>)?;
-        Ok(Some(Either::B(socket)))
-    }
-}
-
 /// Connects to the first of `addrs` that answers, each given an equal share of the time left.
 fn connect(addrs: &[SocketAddr], deadline: Instant) -> io::Result<TcpStream> {
     let mut last = io::Error::new(io::ErrorKind::ConnectionRefused, "no address to connect to");
@@ -136,75 +67,8 @@ fn connect(addrs: &[SocketAddr], deadline: Instant) -> io::Result<TcpStream> {
     Err(last)
 }
 
-/// A TCP connection with the exchange's deadline on each read and write.
-#[derive(Debug)]
-pub struct DeadlineSocket {
-    /// Shared (weakly) with the agent's shutdown handle.
-    stream: Arc<TcpStream>,
-    buffers: LazyBuffers,
-    /// The socket's timeouts as last set.
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
-    /// The last operation was a read, and the liveness check has not run since.
-    just_read: bool,
-}
-
-impl Transport for DeadlineSocket {
-    fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let deadline = deadline_of(&timeout);
-        let stream = &*self.stream;
-        let mut output = self.buffers.output().get(..amount).unwrap_or_default();
-        self.just_read = false;
-        while !output.is_empty() {
-            let left = left_before(deadline)?;
-            fit_timeout(&mut self.write_timeout, left, |t| {
-                stream.set_write_timeout(t)
-            })?;
-            match (&*self.stream).write(output) {
-                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
-                Ok(n) => output = output.get(n..).unwrap_or_default(),
-                Err(e) if waited(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
-    }
-
-    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        let deadline = deadline_of(&timeout);
-        loop {
-            let left = left_before(deadline)?;
-            let stream = &*self.stream;
-            fit_timeout(&mut self.read_timeout, left, |t| stream.set_read_timeout(t))?;
-            match (&*self.stream).read(self.buffers.input_append_buf()) {
-                Ok(n) => {
-                    self.buffers.input_appended(n);
-                    self.just_read = true;
-                    return Ok(n > 0);
-                }
-                Err(e) if waited(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// Right after a read (the pool taking the connection back) there is nothing to learn;
-    /// otherwise one non-blocking peek: open when nothing is waiting, neither data the peer
-    /// should not have sent nor the end of the stream.
-    fn is_open(&mut self) -> bool {
-        if std::mem::take(&mut self.just_read) {
-            return true;
-        }
-        nothing_waiting(&self.stream)
-    }
-}
-
-/// A TCP connection for a protocol client of our own (the Redis store): every read and write
-/// ends by the deadline last set, however slowly the peer sends, as the transport's sockets do.
+/// A TCP connection whose every read and write ends by the deadline last set: under each HTTP
+/// exchange, and under the Redis store's commands.
 #[derive(Debug)]
 pub struct TimedTcp {
     stream: TcpStream,
@@ -229,6 +93,12 @@ impl TimedTcp {
     /// Reads and writes from now on end by `deadline`.
     pub fn set_deadline(&mut self, deadline: Instant) {
         self.deadline = deadline;
+    }
+
+    /// Whether a connection taken from the pool is still usable: one non-blocking peek finds
+    /// neither data the peer should not have sent nor the end of the stream.
+    pub fn is_open(&self) -> bool {
+        nothing_waiting(&self.stream)
     }
 }
 

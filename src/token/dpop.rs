@@ -134,7 +134,7 @@ fn asks_for_nonce(response: &Response) -> bool {
             .ok()
             .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
             .is_some_and(|e| e == "use_dpop_nonce"),
-        401 => response.headers.iter().any(|(name, value)| {
+        401 => response.headers().any(|(name, value)| {
             name.eq_ignore_ascii_case("www-authenticate") && challenges_nonce(value)
         }),
         _ => false,
