@@ -185,7 +185,9 @@ mod tests {
         assert_eq!(copy.read_to_vec(clock.now()), None);
         // Across the reader's buffer sizes (8, 160 and all the words), shorter and longer in turn.
         for len in (1..=80).chain([1279, 1280, 1281, 2000, CAPACITY, 7, CAPACITY - 1]) {
-            let value: String = (0..len).map(|i| char::from(b'!' + (i % 90) as u8)).collect();
+            let value: String = (0..len)
+                .map(|i| char::from(b'!' + (i % 90) as u8))
+                .collect();
             copy.set(Some(&token(&value, &clock)));
             let bytes = copy.read_to_vec(clock.now()).unwrap();
             assert_eq!(bytes, value.as_bytes(), "length {len}");
