@@ -33,7 +33,9 @@ MIB = 1024 * 1024
 SIDES = ("lucidauth", "libcurl")
 FULL = {"low": 200, "high": 1200, "body_low": 10, "body_high": 50, "threads": 8,
         "thread_requests": 500, "rounds": 5, "valgrind_everywhere": True}
-SMOKE = {"low": 20, "high": 40, "body_low": 1, "body_high": 3, "threads": 8,
+# The smoke runs 2 threads: with 8 keep-alive connections at once, lucid-testserver (tiny_http
+# 0.12's connection pool) now and then leaves one unserved until the client's timeout.
+SMOKE = {"low": 20, "high": 40, "body_low": 1, "body_high": 3, "threads": 2,
          "thread_requests": 20, "rounds": 1, "valgrind_everywhere": False}
 # lucidauth's targets (issue 20): a per-request count, or a ratio to libcurl.
 TARGETS = {("syscalls", "HTTP"): ("count", 4), ("syscalls", "HTTPS"): ("count", 4),
