@@ -47,12 +47,13 @@ check() {
     shift 2
     if "$@"; then count "$target" 1 0; else count "$target" 0 1; note "$target: FAILED: $what"; fi
 }
-run_on() { # run_on TARGET PROGRAM [ARG]...: runs a program of TARGET here
+run_on() { # run_on TARGET PROGRAM [ARG]...: runs a program of TARGET here; one that hangs is
+    # stopped after 10 minutes (and fails) rather than stalling CI
     target=$1
     shift
     case $target in
-    "$WIN") wine "$@" ;;
-    *) qemu-aarch64 -L "$ARM_SYSROOT" "$@" ;;
+    "$WIN") timeout 600 wine "$@" ;;
+    *) timeout 600 qemu-aarch64 -L "$ARM_SYSROOT" "$@" ;;
     esac
 }
 

@@ -24,8 +24,12 @@ const WORKERS: usize = 8;
 /// Request bodies longer than this are cut off; no test needs more.
 const MAX_BODY: u64 = 16 * 1024 * 1024;
 
+/// How long dropping the server waits for a worker still answering a request.
+const WORKER_GRACE: Duration = Duration::from_secs(5);
+
 /// A running server on `127.0.0.1` at a free port. Dropping it stops the worker threads and closes
-/// the listening socket before `drop` returns.
+/// the listening socket before `drop` returns (but for a worker stuck past [`WORKER_GRACE`],
+/// which keeps the socket until it ends).
 ///
 /// Every response carries `Connection: close`, so no client keeps a pooled connection that would
 /// outlive the server and swallow requests after it stopped. With
@@ -268,8 +272,17 @@ impl Drop for TestServer {
                 http.unblock();
             }
         }
+        // A worker writing to a client that has gone is woken by the connection's reset; under
+        // Wine that wake-up is sometimes lost and the write blocks for good. Such a worker is
+        // left behind after a grace period rather than hanging whoever dropped the server.
+        let deadline = Instant::now() + WORKER_GRACE;
         for worker in self.workers.drain(..) {
-            let _ = worker.join();
+            while !worker.is_finished() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+            if worker.is_finished() {
+                let _ = worker.join();
+            }
         }
         // The workers held the other references, so this drops the tiny_http server.
         self.http = None;
