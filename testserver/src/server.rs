@@ -284,7 +284,8 @@ impl Drop for TestServer {
                 let _ = worker.join();
             }
         }
-        // The workers held the other references, so this drops the tiny_http server.
+        // The workers held the other references, so this drops the tiny_http server (unless a
+        // worker was left behind above: then the socket stays until it ends).
         self.http = None;
         wait_until_closed(self.inner_addr);
         if let Some(front) = self.tls.take() {
