@@ -348,7 +348,14 @@ impl CredentialsBuilder {
             token_params: match self.text("token_params").as_deref() {
                 Some("body") => TokenParams::Body,
                 Some(_) => TokenParams::Query,
-                None if kinde || client_auth.is_assertion() => TokenParams::Body,
+                // A standards server (a JWT assertion, or one found by its issuer's metadata)
+                // reads the parameters from the body only (RFC 6749 §4.4.2).
+                None if kinde
+                    || client_auth.is_assertion()
+                    || self.values.contains_key("issuer") =>
+                {
+                    TokenParams::Body
+                }
                 None => TokenParams::Query,
             },
             client_auth,
@@ -658,6 +665,23 @@ mod tests {
                 "{endpoint}: keys that are set win"
             );
         }
+    }
+
+    #[test]
+    fn an_issuer_puts_the_parameters_in_the_body_unless_told_otherwise() {
+        let mut b = CredentialsBuilder::new();
+        b.set("client_id", "i")
+            .unwrap()
+            .set("client_secret", "s")
+            .unwrap();
+        b.set("issuer", "https://login.example/tenant").unwrap();
+        let c = b.build().unwrap();
+        assert_eq!(
+            (c.token_params, c.client_auth),
+            (TokenParams::Body, ClientAuth::Basic)
+        );
+        b.set("token_params", "query").unwrap();
+        assert_eq!(b.build().unwrap().token_params, TokenParams::Query);
     }
 
     #[test]

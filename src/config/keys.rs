@@ -101,7 +101,7 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { name: "scope", kind: ValueKind::Scope, default: DefaultValue::None, secret: false,
         doc: "space-separated scopes to ask for" },
     KeySpec { name: "token_params", kind: ValueKind::Choice(&["query", "body"]),
-        default: DefaultValue::Computed("`query`; `body` for a Cradl/Kinde token endpoint or a JWT `client_auth`"), secret: false,
+        default: DefaultValue::Computed("`query`; `body` for a Cradl/Kinde token endpoint, a JWT `client_auth` or an `issuer`"), secret: false,
         doc: "`query` (the vendors' form) or `body` (RFC 6749 §4.4.2)" },
     KeySpec { name: "client_auth",
         kind: ValueKind::Choice(&["basic", "basic_urlencoded", "post", "private_key_jwt", "client_secret_jwt"]),
