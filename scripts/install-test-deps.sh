@@ -5,7 +5,9 @@
 # the system-call counts (tests/syscalls.rs, make bench-wire-smoke), cmake and
 # pkg-config for the install test, redis-server for the shared cache tests, tinyproxy for the proxy tests (Debian's
 # package also starts a system service; the tests start instances of their own on free ports),
-# dpkg-dev and lintian for the Debian package test; and cargo-fuzz (crates.io) for make fuzz-smoke. Does nothing for what is already there; needs
+# dpkg-dev and lintian for the Debian package test, Node.js and npm for the interop test against
+# oidc-provider (tests/oidc_provider.rs; the package itself from the npm registry, as pinned in
+# interop/oidc-provider/package-lock.json); and cargo-fuzz (crates.io) for make fuzz-smoke. Does nothing for what is already there; needs
 # root (or sudo) only when something is missing. Then, as root, the cross toolchain of make
 # cross-test (scripts/cross-setup.sh: once per machine, some minutes and 3.3 GB the first time,
 # a second after); LUCID_CROSS=0 leaves it out, and make test then says it skips cross-test.
@@ -33,6 +35,8 @@ need curl curl
 need curl-config libcurl4-openssl-dev
 need dpkg-shlibdeps dpkg-dev
 need lintian lintian
+need node nodejs
+need npm npm
 install_missing() {
     [ -n "$missing" ] || return 0
     if [ "$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else
@@ -44,6 +48,11 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 install_missing
+# tests/oidc_provider.rs: oidc-provider and its dependencies, exactly as locked (a few seconds).
+if command -v npm >/dev/null 2>&1 && [ ! -d "$(dirname "$0")/../interop/oidc-provider/node_modules/oidc-provider" ]; then
+    echo "install-test-deps: installing oidc-provider (npm ci)"
+    npm ci --prefix "$(dirname "$0")/../interop/oidc-provider" --no-audit --no-fund --loglevel=error
+fi
 # make fuzz-smoke (run by make test): cargo-fuzz from crates.io, built once (about 2 minutes).
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "install-test-deps: installing cargo-fuzz"
