@@ -18,7 +18,8 @@ pub struct TokenCopy {
     len: AtomicUsize,
     /// Monotonic nanoseconds until which the token is fresh.
     fresh_until: AtomicU64,
-    words: Box<[AtomicU64]>,
+    /// A fixed number of words, so that reading them needs no bounds checks.
+    words: Box<[AtomicU64; CAPACITY / WORD]>,
 }
 
 impl Default for TokenCopy {
@@ -27,7 +28,7 @@ impl Default for TokenCopy {
             seq: AtomicU64::new(0),
             len: AtomicUsize::new(0),
             fresh_until: AtomicU64::new(0),
-            words: (0..CAPACITY / WORD).map(|_| AtomicU64::new(0)).collect(),
+            words: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
         }
     }
 }
@@ -61,54 +62,61 @@ impl TokenCopy {
     /// `Some(Err(len))` when it does not fit, `None` when there is no fresh token here (or a
     /// writer kept changing it). `out` is written only when the answer is `Some(Ok(_))`.
     pub fn read_into(&self, now: u64, out: &mut [u8]) -> Option<Result<usize, usize>> {
-        self.read(now, out.len(), |words, len| {
-            copy_words(words, &mut out[..len]);
-            len
+        self.read(now, out.len(), |bytes| {
+            out[..bytes.len()].copy_from_slice(bytes);
+            bytes.len()
         })
     }
 
-    /// The token, when it is fresh at `now`, in a vector of its length with room for one byte
-    /// more (the C API's NUL): one allocation, made once the bytes are known whole.
-    pub fn read_to_vec(&self, now: u64) -> Option<Vec<u8>> {
-        let read = self.read(now, usize::MAX, |words, len| {
-            let mut bytes = Vec::with_capacity(len + 1);
-            let whole = len / WORD;
-            for word in words.iter().take(whole) {
-                bytes.extend_from_slice(&word.to_ne_bytes());
-            }
-            if let Some(last) = words.get(whole) {
-                bytes.extend_from_slice(&last.to_ne_bytes()[..len % WORD]);
-            }
-            bytes
+    /// The token, when it is fresh at `now`, and a NUL after it (the C API's string) in a vector
+    /// of exactly that length: one allocation, made once the bytes are known whole.
+    pub fn read_with_nul(&self, now: u64) -> Option<Vec<u8>> {
+        let read = self.read(now, usize::MAX, |bytes| {
+            let mut vec = Vec::with_capacity(bytes.len() + 1);
+            vec.extend_from_slice(bytes);
+            vec.push(0);
+            vec
         });
         read.and_then(Result::ok)
     }
 
-    /// Reads the words under the sequence check into a buffer of the reader's own, sized for
-    /// the token (a buffer of the whole capacity would be zeroed on every read), then hands them
-    /// and the length to `put` if the token fits in `room` bytes.
+    /// Reads the token under the sequence check into a buffer of the reader's own, sized for
+    /// it (a buffer of the whole capacity would be zeroed on every read), then hands its bytes
+    /// to `put` if they fit in `room`.
     fn read<R>(
         &self,
         now: u64,
         room: usize,
-        put: impl FnOnce(&[u64], usize) -> R,
+        put: impl FnOnce(&[u8]) -> R,
     ) -> Option<Result<R, usize>> {
-        match self.len.load(Ordering::Relaxed).div_ceil(WORD) {
-            0..=8 => self.read_words::<8, R>(now, room, put),
-            9..=160 => self.read_words::<160, R>(now, room, put),
-            _ => self.read_words::<{ CAPACITY / WORD }, R>(now, room, put),
+        match self.len.load(Ordering::Relaxed) {
+            0..=64 => self.read_sized::<64, R>(now, room, put),
+            65..=1280 => self.read_long::<1280, R>(now, room, put),
+            _ => self.read_long::<CAPACITY, R>(now, room, put),
         }
     }
 
-    /// [`TokenCopy::read`] with a buffer of `N` words; a token that grew past it meanwhile is
-    /// not read here (`None`: the caller takes the slot's path).
-    fn read_words<const N: usize, R>(
+    /// [`TokenCopy::read_sized`] for longer tokens, kept apart so that the short one's frame
+    /// stays small.
+    #[inline(never)]
+    fn read_long<const B: usize, R>(
         &self,
         now: u64,
         room: usize,
-        put: impl FnOnce(&[u64], usize) -> R,
+        put: impl FnOnce(&[u8]) -> R,
     ) -> Option<Result<R, usize>> {
-        let mut words = [0u64; N];
+        self.read_sized::<B, R>(now, room, put)
+    }
+
+    /// [`TokenCopy::read`] with a buffer of `B` bytes (a multiple of the word); a token that grew
+    /// past it meanwhile is not read here (`None`: the caller takes the slot's path).
+    fn read_sized<const B: usize, R>(
+        &self,
+        now: u64,
+        room: usize,
+        put: impl FnOnce(&[u8]) -> R,
+    ) -> Option<Result<R, usize>> {
+        let mut buf = [0u8; B];
         for _ in 0..4 {
             let seq = self.seq.load(Ordering::Acquire);
             if seq & 1 == 1 {
@@ -117,41 +125,24 @@ impl TokenCopy {
             }
             let len = self.len.load(Ordering::Relaxed);
             let fresh = len != 0 && now < self.fresh_until.load(Ordering::Relaxed);
-            let used = len.div_ceil(WORD);
-            let fits = len <= room;
-            if fresh && fits && used <= N {
-                for (mine, word) in words.iter_mut().zip(self.words.iter().take(used)) {
-                    *mine = word.load(Ordering::Relaxed);
+            let (fits, held) = (len <= room, len <= B);
+            if fresh && fits && held {
+                let used = len.div_ceil(WORD);
+                for (chunk, word) in buf.chunks_exact_mut(WORD).zip(self.words.iter().take(used)) {
+                    chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_ne_bytes());
                 }
             }
             fence(Ordering::Acquire);
             if self.seq.load(Ordering::Relaxed) != seq {
                 continue;
             }
-            return match (fresh, fits) {
-                (false, _) => None,
-                _ if used > N => None,
-                (true, false) => Some(Err(len)),
-                (true, true) => Some(Ok(put(&words[..used], len))),
+            return match (fresh, fits, held) {
+                (false, _, _) | (true, true, false) => None,
+                (true, false, _) => Some(Err(len)),
+                (true, true, true) => Some(Ok(put(&buf[..len]))),
             };
         }
         None
-    }
-}
-
-/// Copies `dest.len()` bytes of `words` into `dest`: whole words as fixed-size copies (a move
-/// each, no memmove call), then the last bytes one by one.
-fn copy_words(words: &[u64], dest: &mut [u8]) {
-    let mut chunks = dest.chunks_exact_mut(WORD);
-    let mut words = words.iter();
-    for (chunk, word) in chunks.by_ref().zip(words.by_ref()) {
-        chunk.copy_from_slice(&word.to_ne_bytes());
-    }
-    let tail = chunks.into_remainder();
-    if let Some(word) = words.next() {
-        for (d, s) in tail.iter_mut().zip(word.to_ne_bytes()) {
-            *d = s;
-        }
     }
 }
 
@@ -179,25 +170,25 @@ mod tests {
     }
 
     #[test]
-    fn every_length_reads_whole_into_a_vector_and_a_buffer_with_room_for_the_nul() {
+    fn every_length_reads_whole_into_a_vector_with_its_nul_and_into_a_buffer() {
         let clock = ManualClock::new();
         let copy = TokenCopy::default();
-        assert_eq!(copy.read_to_vec(clock.now()), None);
-        // Across the reader's buffer sizes (8, 160 and all the words), shorter and longer in turn.
+        assert_eq!(copy.read_with_nul(clock.now()), None);
+        // Across the reader's buffer sizes (64, 1280 and all the bytes), shorter and longer in
+        // turn.
         for len in (1..=80).chain([1279, 1280, 1281, 2000, CAPACITY, 7, CAPACITY - 1]) {
             let value: String = (0..len)
                 .map(|i| char::from(b'!' + (i % 90) as u8))
                 .collect();
             copy.set(Some(&token(&value, &clock)));
-            let bytes = copy.read_to_vec(clock.now()).unwrap();
-            assert_eq!(bytes, value.as_bytes(), "length {len}");
-            assert!(bytes.capacity() > len, "room for the NUL at length {len}");
+            let bytes = copy.read_with_nul(clock.now()).unwrap();
+            assert_eq!(bytes, format!("{value}\0").as_bytes(), "length {len}");
             let mut out = vec![0u8; CAPACITY];
             assert_eq!(copy.read_into(clock.now(), &mut out), Some(Ok(len)));
             assert_eq!(&out[..len], value.as_bytes());
         }
         clock.advance(Duration::from_secs(90));
-        assert_eq!(copy.read_to_vec(clock.now()), None, "stale");
+        assert_eq!(copy.read_with_nul(clock.now()), None, "stale");
     }
 
     #[test]

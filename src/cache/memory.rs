@@ -113,13 +113,13 @@ impl TokenCache {
         copied
     }
 
-    /// The token for `scope` as [`TokenCache::read_into`] copies it, in a vector of its own
-    /// with room for one byte more; `None` when this fast path cannot answer.
-    pub fn read_to_vec(&self, scope: Option<&str>) -> Option<Vec<u8>> {
+    /// The token for `scope` as [`TokenCache::read_into`] copies it, and a NUL, in a vector of
+    /// its own; `None` when this fast path cannot answer.
+    pub fn read_with_nul(&self, scope: Option<&str>) -> Option<Vec<u8>> {
         let now = self.shared.clock.now();
         let copied = match scope {
-            None => self.default.1.copy.read_to_vec(now),
-            Some(scope) => self.with_slot(scope, |slot| slot.copy.read_to_vec(now)),
+            None => self.default.1.copy.read_with_nul(now),
+            Some(scope) => self.with_slot(scope, |slot| slot.copy.read_with_nul(now)),
         };
         if copied.is_some() {
             self.shared.counters.memory_read();

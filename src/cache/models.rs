@@ -74,6 +74,30 @@ fn a_copy_is_never_torn() {
     });
 }
 
+/// A reader copying into a vector of its own while a writer replaces the token by a longer one
+/// gets one of them whole with its NUL, or nothing; never the bytes of one with the length of
+/// the other.
+#[test]
+fn a_vector_copy_is_never_torn() {
+    loom::model(|| {
+        let clock = Arc::new(ManualClock::new());
+        let copy = Arc::new(TokenCopy::default());
+        let (a, b) = (token("aaaaa", &clock), token("bbbbbbbbbbbbbbb", &clock));
+        copy.set(Some(&a));
+        let writer = {
+            let (copy, b) = (copy.clone(), b.clone());
+            thread::spawn(move || copy.set(Some(&b)))
+        };
+        if let Some(bytes) = copy.read_with_nul(clock.now()) {
+            assert!(
+                bytes == b"aaaaa\0" || bytes == b"bbbbbbbbbbbbbbb\0",
+                "{bytes:?}"
+            );
+        }
+        writer.join().unwrap();
+    });
+}
+
 /// Counts its fetches; each gives a token named by its number.
 #[derive(Debug)]
 struct Counting {

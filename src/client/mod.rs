@@ -104,13 +104,31 @@ impl Client {
     /// The access token for `scope` (as `access_token`) in a vector with room for one byte more
     /// (the C API's NUL): while the token is cached, one allocation and one copy.
     pub fn access_token_bytes(&self, scope: Option<&str>) -> Result<Vec<u8>> {
-        if let Some(bytes) = self.tokens.read_to_vec(scope) {
-            return Ok(bytes);
+        let mut bytes = self.access_token_with_nul(scope)?;
+        bytes.pop();
+        Ok(bytes)
+    }
+
+    /// The access token for `scope` (as `access_token`) and a NUL after it, in a vector of
+    /// exactly that length: what the C API hands out, made with one allocation and one copy
+    /// while the token is cached.
+    pub(crate) fn access_token_with_nul(&self, scope: Option<&str>) -> Result<Vec<u8>> {
+        match self.tokens.read_with_nul(scope) {
+            Some(bytes) => Ok(bytes),
+            None => self.fetch_with_nul(scope),
         }
+    }
+
+    /// [`Client::access_token_with_nul`] when the copy in memory cannot answer: kept out of the
+    /// cached read's way.
+    #[cold]
+    #[inline(never)]
+    fn fetch_with_nul(&self, scope: Option<&str>) -> Result<Vec<u8>> {
         self.with_access_token(scope, |token| {
             let secret = token.secret().as_bytes();
             let mut bytes = Vec::with_capacity(secret.len() + 1);
             bytes.extend_from_slice(secret);
+            bytes.push(0);
             bytes
         })
     }

@@ -58,10 +58,10 @@ pub extern "C" fn lucid_client_access_token(
         let client = handle(client, "client")?;
         let scope = optional_string(scope, "scope")?;
         let token_out = out_ptr(token_out, "token_out")?;
-        let token = client.inner.access_token_bytes(scope)?;
+        let token = client.inner.access_token_with_nul(scope)?;
         // SAFETY: every Token is made through token::is_valid_token (printable ASCII, 0x21 to
-        // 0x7e), so the bytes hold no NUL; the vector has room for the one CString adds.
-        let token = unsafe { CString::from_vec_unchecked(token) };
+        // 0x7e), so the bytes hold no NUL but the one access_token_with_nul puts at the end.
+        let token = unsafe { CString::from_vec_with_nul_unchecked(token) };
         token_out.write(into_c_string(token));
         Ok(())
     })
