@@ -12,6 +12,7 @@
 #   make nuget   the NuGet package build/nuget/LucidAuth.<version>.nupkg, see mk/nuget.mk
 #   make bench   the benchmarks against the alternatives (BENCHMARKS.md), never part of make test;
 #                make bench-wire counts the wire (make test runs its smoke form, bench-wire-smoke)
+#                make bench-read-count counts a cached token read (smoke: bench-read-count-smoke)
 #   make loom    the loom model tests of the token copy and the refresh slot (make test runs them)
 #   make soak    a fleet of processes and hostile peers against the local server, see mk/soak.mk
 #   make fuzz    every fuzz target for FUZZ_SECONDS (60) each; make fuzz-smoke (make test) for a few
@@ -55,6 +56,7 @@ test: lib
 	$(MAKE) --no-print-directory loom
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory bench-wire-smoke
+	$(MAKE) --no-print-directory bench-read-count-smoke
 	sh bindings/cpp/run_tests.sh
 	sh bindings/go/run_tests.sh
 	sh bindings/csharp/run_tests.sh

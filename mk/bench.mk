@@ -19,7 +19,7 @@ BENCH_CC     ?= cc
 BENCH_LINK    = -L$(BENCH_LIBDIR) -llucidauth -Wl,-rpath,$(BENCH_LIBDIR)
 
 .PHONY: bench bench-build bench-curl-check bench-programs bench-stampede bench-wire \
-        bench-wire-smoke bench-wire-build
+        bench-wire-smoke bench-wire-build bench-read-count bench-read-count-smoke bench-read-build
 
 # make bench-wire: an authorized GET counted (system calls, instructions, allocations) over
 # keep-alive HTTP and HTTPS, per byte of a 1 MiB body, and cold (a fresh process, a TLS
@@ -38,6 +38,22 @@ bench-wire-smoke: bench-wire-build
 bench-wire-build: bench-curl-check
 	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory all
 	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory $(BENCH_DIR)/wire $(BENCH_DIR)/wire_threads
+
+# make bench-read-count: a cached token read through the C ABI (allocating, and into the
+# caller's buffer) against the mutex+strdup baseline of bench/token_read.c, counted per read:
+# instructions (callgrind) and heap allocations (memcheck). Needs valgrind. BENCHMARKS.md.
+# make bench-read-count-smoke (make test): the same with tiny N (a few seconds).
+BENCH_READ_RUN = python3 bench/read_count.py $(BENCH_DIR)/token_read target/release/lucid-testserver
+
+bench-read-count: bench-read-build
+	$(BENCH_READ_RUN)
+
+bench-read-count-smoke: bench-read-build
+	$(BENCH_READ_RUN) --smoke
+
+bench-read-build:
+	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory all
+	$(MAKE) -f $(BENCH_MAKEFILE) --no-print-directory $(BENCH_DIR)/token_read
 
 bench: bench-build
 	python3 bench/run.py --runs $(BENCH_RUNS) --only $(BENCH_ONLY) --out $(BENCH_DIR)
