@@ -202,6 +202,21 @@ fn a_redis_error_is_logged_with_its_words_and_bypassed() {
     );
 }
 
+/// A host name (not an IP literal) is looked up within the command's deadline, as HTTPS hosts
+/// are, and reaches the server: its own words come back.
+#[test]
+fn a_redis_host_name_is_resolved_and_reached() {
+    let fake = FakeRedis::start(|_| b"-NOPERM by name\r\n".to_vec(), Duration::ZERO);
+    let (out, _, token_requests) = token_with_cache(&format!("redis://localhost:{}", fake.port));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(token_requests, 1);
+    assert!(
+        stderr(&out).contains("(Redis answered: NOPERM by name)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_refused_password_is_a_clear_warning_without_the_password() {
     let fake = FakeRedis::start(

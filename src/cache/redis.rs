@@ -13,12 +13,11 @@ use super::resp::{encode, read_reply, Reply, MAX_LINE};
 use super::shared::{store_error, Held, Store};
 use crate::clock::Deadline;
 use crate::error::Result;
-use crate::http::{root_certificates, TimedTcp};
+use crate::http::{root_certificates, CachingResolver, TimedTcp};
 use crate::log;
 use crate::secret::Secret;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{BufReader, Read, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,6 +36,8 @@ pub struct RedisStore {
     target: Target,
     /// One connection, made on first use and made again after a failure.
     connection: Mutex<Option<Connection>>,
+    /// The host's addresses, looked up within the command's deadline as HTTPS's are.
+    resolver: CachingResolver,
     /// A fetch lock expires after this, so that a holder that died cannot block the others.
     lease: Duration,
 }
@@ -69,6 +70,7 @@ impl RedisStore {
         Ok(RedisStore {
             target,
             connection: Mutex::new(None),
+            resolver: CachingResolver::default(),
             lease,
         })
     }
@@ -80,11 +82,13 @@ impl RedisStore {
         let mut slot = self.connection.lock().unwrap_or_else(|e| e.into_inner());
         let outcome = match slot.as_mut() {
             Some(connection) => connection.command(args, budget, deadline),
-            None => Connection::open(&self.target, deadline).and_then(|mut connection| {
-                let reply = connection.command(args, budget, deadline);
-                *slot = Some(connection);
-                reply
-            }),
+            None => Connection::open(&self.target, &self.resolver, deadline).and_then(
+                |mut connection| {
+                    let reply = connection.command(args, budget, deadline);
+                    *slot = Some(connection);
+                    reply
+                },
+            ),
         };
         match outcome {
             Ok(Reply::Error(said)) => Err(store_error(format!("Redis answered: {said}"))),
@@ -254,12 +258,16 @@ struct Connection {
 }
 
 impl Connection {
-    /// Connects (TCP, TLS), then `AUTH` and `SELECT` as the URL says, all by `deadline`.
-    fn open(target: &Target, deadline: Instant) -> std::result::Result<Connection, String> {
-        let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve the host: {e}"))?
-            .collect();
+    /// Resolves and connects (TCP, TLS), then `AUTH` and `SELECT` as the URL says, all by
+    /// `deadline`.
+    fn open(
+        target: &Target,
+        resolver: &CachingResolver,
+        deadline: Instant,
+    ) -> std::result::Result<Connection, String> {
+        let addrs = resolver
+            .resolve(&target.host, target.port, deadline)
+            .map_err(|e| format!("cannot resolve the host: {e}"))?;
         let tcp =
             TimedTcp::connect(&addrs, deadline).map_err(|e| format!("cannot connect: {e}"))?;
         let stream = match &target.tls {

@@ -18,6 +18,7 @@ mod tls;
 mod transport;
 
 pub use request::{http_method, Exchange, MAX_TOKEN_RESPONSE, USER_AGENT};
+pub use resolver::CachingResolver;
 pub use response::{Response, ResponseHeaders};
 pub use retryable::judge_exchange;
 pub use socket::TimedTcp;
