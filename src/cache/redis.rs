@@ -17,7 +17,7 @@ use crate::http::{root_certificates, CachingResolver, TimedTcp};
 use crate::log;
 use crate::secret::Secret;
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -252,9 +252,58 @@ impl Write for Stream {
     }
 }
 
+/// A buffered reader (as `std::io::BufReader`) whose buffer is wiped when dropped: the replies
+/// it held carry tokens.
+struct WipedReader<R> {
+    inner: R,
+    buf: Zeroizing<Vec<u8>>,
+    /// The unread bytes are `buf[pos..filled]`.
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: Read> WipedReader<R> {
+    fn new(inner: R) -> Self {
+        WipedReader {
+            inner,
+            buf: Zeroizing::new(vec![0; 8 * 1024]),
+            pos: 0,
+            filled: 0,
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+}
+
+impl<R: Read> Read for WipedReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for WipedReader<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.filled = self.inner.read(&mut self.buf)?.min(self.buf.len());
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.filled);
+    }
+}
+
 /// One connection to the server, authenticated and on its database.
 struct Connection {
-    io: BufReader<Stream>,
+    io: WipedReader<Stream>,
 }
 
 impl Connection {
@@ -281,7 +330,7 @@ impl Connection {
             }
         };
         let mut connection = Connection {
-            io: BufReader::new(stream),
+            io: WipedReader::new(stream),
         };
         connection.hello(target, deadline)?;
         Ok(connection)
@@ -468,6 +517,28 @@ impl Store for RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hands out its bytes a few at a time, as a socket may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(3);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn replies_read_through_the_wiped_buffer_whole() {
+        let mut io = WipedReader::new(Trickle(b"+OK\r\n$5\r\nhello\r\n$-1\r\n:42\r\n"));
+        assert!(matches!(read_reply(&mut io, 16), Ok(Reply::Status(s)) if s == "OK"));
+        assert!(matches!(read_reply(&mut io, 16), Ok(Reply::Bulk(Some(b))) if b == b"hello"));
+        assert!(matches!(read_reply(&mut io, 16), Ok(Reply::Bulk(None))));
+        assert!(matches!(read_reply(&mut io, 16), Ok(Reply::Integer(42))));
+        assert!(read_reply(&mut io, 16).is_err(), "the end of the stream");
+    }
 
     #[test]
     fn urls() {
