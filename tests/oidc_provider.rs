@@ -173,6 +173,12 @@ fn whoami(server: &OidcProvider, b: &CredentialsBuilder) -> Value {
     body
 }
 
+/// The error of a token request the server refuses.
+fn refused(b: &CredentialsBuilder) -> lucidauth::Error {
+    let client = Client::new(b.build().unwrap()).unwrap();
+    client.access_token(None).unwrap_err()
+}
+
 /// The requests that reached `path`.
 fn hits(stats: &Value, path: &str) -> u64 {
     stats["paths"][path].as_u64().unwrap_or(0)
@@ -229,10 +235,7 @@ fn the_vendors_query_form_is_refused_so_an_issuer_sends_the_body() {
         "basic",
         &[("client_secret", BASIC_SECRET), ("token_params", "query")],
     );
-    let e = Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap_err();
+    let e = refused(&b);
     assert_eq!(
         (e.kind(), e.oauth_error()),
         (ErrorKind::CredentialsRejected, Some("invalid_request")),
@@ -262,10 +265,7 @@ fn a_secret_with_reserved_characters_goes_form_urlencoded_in_the_basic_header() 
     // RFC 6749 §2.3.1 wants the id and secret form-urlencoded before Basic; the vendors' servers
     // take them raw (`basic`), and this one refuses those.
     let raw = builder(&server, "reserved", &[("client_secret", RESERVED_SECRET)]);
-    let e = Client::new(raw.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap_err();
+    let e = refused(&raw);
     assert_eq!(
         (e.kind(), e.http_status(), e.oauth_error()),
         (
@@ -340,10 +340,7 @@ fn a_private_key_the_server_does_not_hold_is_refused() {
         ("client_auth", "private_key_jwt"),
         ("client_key_file", key.as_str()),
     ];
-    let e = Client::new(builder(&server, "ec-jwt", &pairs).build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap_err();
+    let e = refused(&builder(&server, "ec-jwt", &pairs));
     assert_eq!(
         (e.kind(), e.http_status(), e.oauth_error()),
         (
@@ -404,10 +401,7 @@ fn a_client_bound_to_dpop_gets_no_token_without_a_proof() {
         return;
     };
     let b = builder(&server, "dpop", &[("client_secret", BASIC_SECRET)]);
-    let e = Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap_err();
+    let e = refused(&b);
     assert_eq!(
         (e.kind(), e.oauth_error()),
         (ErrorKind::CredentialsRejected, Some("invalid_grant"))
@@ -423,10 +417,7 @@ fn the_metadata_must_name_this_issuer_exactly() {
     let other = server.issuer().replace("127.0.0.1", "localhost");
     let mut b = builder(&server, "basic", &[("client_secret", BASIC_SECRET)]);
     b.set("issuer", &other).unwrap();
-    let e = Client::new(b.build().unwrap())
-        .unwrap()
-        .access_token(None)
-        .unwrap_err();
+    let e = refused(&b);
     assert_eq!(e.kind(), ErrorKind::Config, "{e}");
     assert_eq!(hits(&server.stats(), "/token"), 0);
 }
