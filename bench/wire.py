@@ -33,9 +33,7 @@ MIB = 1024 * 1024
 SIDES = ("lucidauth", "libcurl")
 FULL = {"low": 200, "high": 1200, "body_low": 10, "body_high": 50, "threads": 8,
         "thread_requests": 500, "rounds": 5, "valgrind_everywhere": True}
-# The smoke runs 2 threads: with 8 keep-alive connections at once, lucid-testserver (tiny_http
-# 0.12's connection pool) now and then leaves one unserved until the client's timeout.
-SMOKE = {"low": 20, "high": 40, "body_low": 1, "body_high": 3, "threads": 2,
+SMOKE = {"low": 20, "high": 40, "body_low": 1, "body_high": 3, "threads": 8,
          "thread_requests": 20, "rounds": 1, "valgrind_everywhere": False}
 # lucidauth's targets (issue 20): a per-request count, or a ratio to libcurl.
 TARGETS = {("syscalls", "HTTP"): ("count", 4), ("syscalls", "HTTPS"): ("count", 4),
@@ -167,7 +165,7 @@ def thread_row(bench):
             out, stats = server.counted(run, api=s["threads"] * (s["thread_requests"] + 1))
             rates[side].append(json.loads(out)["requests_per_sec"])
             connections[side].append(stats["connections"])
-    log(f"8 threads: requests/s {rates}, connections {connections}")
+    log(f"{s['threads']} threads: requests/s {rates}, connections {connections}")
     values = [statistics.median(rates[side]) for side in SIDES]
     return {"values": values, "rates": rates, "connections": connections}
 

@@ -6,11 +6,12 @@
  *   wire_threads lucidauth CREDENTIALS_FILE THREADS N PATH
  *   wire_threads libcurl   CREDENTIALS_FILE THREADS N PATH API_ENDPOINT API_KEY CA_FILE|-
  *
- * Each thread makes one warm-up request (libcurl: its connection), one thread after the other:
- * lucid-testserver's HTTP library (tiny_http 0.12) can lose a connection that arrives together
- * with others (its thread pool's wake-up race) and then never answer it while the others stay
- * open. Then all start together at a barrier; the time is from the barrier to the last
- * thread's end. Prints one JSON line:
+ * Each thread makes one warm-up request (libcurl: its connection), one thread after the other,
+ * so every connection is open before the timing starts. (This began as a way around tiny_http
+ * 0.12, lucid-testserver's HTTP library then, which could leave one of several connections
+ * opened at once unserved; the test server now has a thread per connection.) Then all start
+ * together at a barrier; the time is from the barrier to the last thread's end. Prints one
+ * JSON line:
  * {"side":..,"threads":T,"requests":T*N,"seconds":..,"requests_per_sec":..}
  */
 #include "curl_side.h"

@@ -28,6 +28,7 @@ mod client_auth;
 mod config;
 mod dpop;
 mod form;
+mod http;
 mod jwt;
 mod keys;
 mod metadata;

@@ -1,15 +1,14 @@
-//! The HTTP side: a tiny_http listener on a free loopback port, a few worker threads, routing to
-//! the token endpoint, the API and the admin endpoints, and writing the responses.
+//! The HTTP side: the listener of [`crate::http`] on a free loopback port, routing to the token
+//! endpoint, the API and the admin endpoints, and writing the responses.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::ServerConfig;
+use crate::http::{reason_phrase, Handler, HttpServer, Request};
 use crate::record::{Outcome, RecordedRequest, RequestKind};
 use crate::script::Scripted;
 use crate::signer::random_b64url;
@@ -18,31 +17,22 @@ use crate::tls::make_pki;
 use crate::tunnel::{TlsFront, TlsPeers};
 use crate::{admin, api, dpop, metadata, token};
 
-/// How many requests are handled at once; enough for the concurrency tests of the library.
-const WORKERS: usize = 8;
-
-/// Request bodies longer than this are cut off; no test needs more.
-const MAX_BODY: u64 = 16 * 1024 * 1024;
-
-/// How long dropping the server waits for a worker still answering a request.
+/// How long dropping the server waits for the connection threads still answering a request.
 const WORKER_GRACE: Duration = Duration::from_secs(5);
 
-/// A running server on `127.0.0.1` at a free port. Dropping it stops the worker threads and closes
-/// the listening socket before `drop` returns (but for a worker stuck past [`WORKER_GRACE`],
-/// which keeps the socket until it ends).
+/// A running server on `127.0.0.1` at a free port, with a thread per connection. Dropping it
+/// closes the listening socket before `drop` returns, shuts down the connections still open and
+/// waits up to 5 s for their threads (leaving behind one still stuck then, which holds only its
+/// own connection).
 ///
 /// Every response carries `Connection: close`, so no client keeps a pooled connection that would
 /// outlive the server and swallow requests after it stopped. With
 /// [`ServerConfig::keep_alive`] connections stay open instead (for measuring connection reuse);
 /// then stop the clients before the server.
 pub struct TestServer {
-    /// `Some` until `drop` takes it to close the listener.
-    http: Option<Arc<tiny_http::Server>>,
+    /// The plain HTTP listener: the public one, or the inner one behind `tls`.
+    http: HttpServer,
     state: Arc<State>,
-    stop: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
-    /// tiny_http's address: the public one, or the inner one behind `tls`.
-    inner_addr: SocketAddr,
     /// With [`ServerConfig::tls`]: the public listener, which terminates TLS.
     tls: Option<TlsFront>,
     /// The CA certificate (PEM) with [`ServerConfig::tls`].
@@ -50,7 +40,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Binds `127.0.0.1:0` and starts serving on several worker threads.
+    /// Binds `127.0.0.1:0` and starts serving.
     ///
     /// Fails with [`io::ErrorKind::InvalidInput`] when the configuration cannot work (see
     /// [`ServerConfig::check`]).
@@ -58,12 +48,8 @@ impl TestServer {
         config
             .check()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let http = tiny_http::Server::http("127.0.0.1:0").map_err(io::Error::other)?;
-        let inner_addr = http
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("the server is not listening on TCP"))?;
-        let http = Arc::new(http);
+        let http_listener = TcpListener::bind("127.0.0.1:0")?;
+        let inner_addr = http_listener.local_addr()?;
         let (tls, ca_pem, state) = if config.tls {
             let pki = make_pki().map_err(io::Error::other)?;
             let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -76,41 +62,22 @@ impl TestServer {
             let state = State::new(config, format!("http://{inner_addr}"), None)?;
             (None, None, state)
         };
-        // Built before the workers, so that its `drop` stops those already started if a later
-        // spawn fails.
-        let mut server = TestServer {
-            http: Some(Arc::clone(&http)),
-            state: Arc::new(state),
-            stop: Arc::new(AtomicBool::new(false)),
-            workers: Vec::with_capacity(WORKERS),
-            inner_addr,
+        let state = Arc::new(state);
+        let endpoints = Arc::new(Endpoints(Arc::clone(&state)));
+        let http = HttpServer::start(http_listener, endpoints)?;
+        Ok(TestServer {
+            http,
+            state,
             tls,
             ca_pem,
-        };
-        for n in 0..WORKERS {
-            let worker_http = Arc::clone(&http);
-            let state = Arc::clone(&server.state);
-            let stop = Arc::clone(&server.stop);
-            let spawned = thread::Builder::new()
-                .name(format!("lucid-testserver-{n}"))
-                .spawn(move || serve(&worker_http, &state, &stop));
-            match spawned {
-                Ok(worker) => server.workers.push(worker),
-                Err(e) => {
-                    // Release this reference first, so dropping `server` closes the listener.
-                    drop(http);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(server)
+        })
     }
 
     /// The port the server listens on (the TLS port with [`ServerConfig::tls`]).
     pub fn port(&self) -> u16 {
         match &self.tls {
             Some(front) => front.addr().port(),
-            None => self.inner_addr.port(),
+            None => self.http.addr().port(),
         }
     }
 
@@ -264,107 +231,55 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(http) = &self.http {
-            // Each unblock wakes one worker waiting in `recv`; the others see `stop` when their
-            // current request is done.
-            for _ in 0..self.workers.len() {
-                http.unblock();
-            }
-        }
-        // A worker writing to a client that has gone is woken by the connection's reset; under
-        // Wine that wake-up is sometimes lost and the write blocks for good. Such a worker is
-        // left behind after a grace period rather than hanging whoever dropped the server.
-        let deadline = Instant::now() + WORKER_GRACE;
-        for worker in self.workers.drain(..) {
-            while !worker.is_finished() && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
-            if worker.is_finished() {
-                let _ = worker.join();
-            }
-        }
-        // The workers held the other references, so this drops the tiny_http server (unless a
-        // worker was left behind above: then the socket stays until it ends).
-        self.http = None;
-        wait_until_closed(self.inner_addr);
-        if let Some(front) = self.tls.take() {
-            let addr = front.addr();
-            drop(front);
-            wait_until_closed(addr);
-        }
+        // The plain listener first: behind TLS, its connections' shutdown ends the tunnels.
+        self.http.stop(WORKER_GRACE);
+        self.tls = None;
     }
 }
 
-/// tiny_http closes its listening socket on its own accept thread, shortly after the server is
-/// dropped. Wait (briefly) for that so the port is really free when `drop` returns.
-fn wait_until_closed(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline
-        && TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
-    {
-        thread::sleep(Duration::from_millis(1));
+/// The endpoints behind the listener.
+struct Endpoints(Arc<State>);
+
+impl Handler for Endpoints {
+    fn answer(&self, request: Request, out: &mut dyn Write) -> io::Result<bool> {
+        answer(&self.0, request, out)
+    }
+
+    fn refuse(&self, status: u16, why: &str, out: &mut dyn Write) -> io::Result<()> {
+        let reply = Scripted::json_value(status, &serde_json::json!({ "error": why }));
+        send(out, "", &reply, false)
     }
 }
 
-/// A worker: answers requests until the server stops.
-fn serve(http: &tiny_http::Server, state: &State, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        // An error is either `unblock` (the loop then sees `stop`) or a failed accept, after which
-        // tiny_http accepts no more connections.
-        if let Ok(request) = http.recv() {
-            answer(state, request);
-        }
-    }
-}
-
-/// Reads one request, routes it, and writes the response.
-fn answer(state: &State, mut request: tiny_http::Request) {
-    let method = request.method().as_str().to_string();
-    let target = request.url().to_string();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|h| (h.field.as_str().to_string(), h.value.to_string()))
-        .collect();
+/// Routes one request and writes the response; returns whether the connection stays open.
+fn answer(state: &State, request: Request, out: &mut dyn Write) -> io::Result<bool> {
     let keep_alive = keeps_alive(state, &request);
-    let Ok(peer) = state.client_peer(request.remote_addr().copied()) else {
+    let Ok(peer) = state.client_peer(request.remote_addr) else {
         // With TLS, only the TLS front's own connections reach the endpoints.
         let refused = Scripted::json(421, r#"{"error":"this server speaks HTTPS only"}"#);
-        let _ = send(request.into_writer(), &method, &refused, false);
-        return;
+        send(out, &request.method, &refused, false)?;
+        return Ok(false);
     };
-    let mut body = Vec::new();
-    let reply = match request.as_reader().take(MAX_BODY).read_to_end(&mut body) {
-        Ok(_) => route(state, &method, path, query, headers, body, peer),
-        Err(e) => Scripted::json(400, &format!("{{\"error\":\"cannot read body: {e}\"}}")),
-    };
+    let Request {
+        method,
+        target,
+        headers,
+        body,
+        ..
+    } = request;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let reply = route(state, &method, path, query, headers, body, peer);
     if state.verbose() {
         eprintln!("{method} {target} -> {}", reply.status);
     }
-    // A client that went away does not concern the other requests.
-    let _ = send(request.into_writer(), &method, &reply, keep_alive);
+    send(out, &method, &reply, keep_alive)?;
+    Ok(keep_alive)
 }
 
 /// Whether the connection stays open after this request: only in keep-alive mode, and only when
-/// tiny_http reads another request from it (the rules of its `ClientConnection`: not after
-/// `Connection: close` or `upgrade`, nor after HTTP/1.0 without `Connection: keep-alive`).
-fn keeps_alive(state: &State, request: &tiny_http::Request) -> bool {
-    if !state.config.keep_alive {
-        return false;
-    }
-    let http_1_0 = *request.http_version() == tiny_http::HTTPVersion(1, 0);
-    let connection = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Connection"))
-        .map(|h| h.value.as_str().to_ascii_lowercase());
-    match connection {
-        Some(value) if value.contains("close") || value.contains("upgrade") => false,
-        Some(value) => !http_1_0 || value.contains("keep-alive"),
-        None => !http_1_0,
-    }
+/// the client lets it (see [`Request::client_keeps_alive`]).
+fn keeps_alive(state: &State, request: &Request) -> bool {
+    state.config.keep_alive && request.client_keeps_alive()
 }
 
 /// Decides which endpoint handles a request, records the non-admin ones and how they were
@@ -376,14 +291,12 @@ fn route(
     query: &str,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
-    peer: Option<SocketAddr>,
+    peer: SocketAddr,
 ) -> Scripted {
     if path.starts_with("/_admin/") {
         return admin::handle(state, method, path, query, &body);
     }
-    if let Some(peer) = peer {
-        state.record_peer(peer);
-    }
+    state.record_peer(peer);
     let kind = RequestKind::of(method, path);
     let request = RecordedRequest {
         method: method.to_string(),
@@ -417,19 +330,13 @@ fn route(
 /// Writes `reply` as an HTTP/1.1 response with an exact `Content-Length` and `Connection: close`
 /// (`Connection: keep-alive` when `keep_alive`).
 ///
-/// The response is written by hand because tiny_http refuses a `Connection` header. Any
-/// `Content-Length`, `Connection` or `Transfer-Encoding` in `reply.headers` is replaced.
-fn send(
-    mut writer: Box<dyn Write + Send>,
-    method: &str,
-    reply: &Scripted,
-    keep_alive: bool,
-) -> io::Result<()> {
-    let status = tiny_http::StatusCode(reply.status);
+/// Any `Content-Length`, `Connection` or `Transfer-Encoding` in `reply.headers` is replaced. The
+/// head and the body leave in one write.
+fn send(out: &mut dyn Write, method: &str, reply: &Scripted, keep_alive: bool) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
-        status.0,
-        status.default_reason_phrase()
+        reply.status,
+        reason_phrase(reply.status)
     );
     let framing = ["content-length", "connection", "transfer-encoding"];
     for (name, value) in &reply.headers {
@@ -447,9 +354,10 @@ fn send(
     } else {
         "Connection: close\r\n\r\n"
     });
-    writer.write_all(head.as_bytes())?;
+    let mut message = head.into_bytes();
     if !bodyless && method != "HEAD" {
-        writer.write_all(&reply.body)?;
+        message.extend_from_slice(&reply.body);
     }
-    writer.flush()
+    out.write_all(&message)?;
+    out.flush()
 }

@@ -1,4 +1,4 @@
-//! Everything a running server remembers, shared by its worker threads.
+//! Everything a running server remembers, shared by its connection threads.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::io;
@@ -85,10 +85,10 @@ impl State {
 
     /// The client address behind a connection from `inner`: itself over plain HTTP; with TLS,
     /// the client whose tunnel opened it, or `Err` when it did not come through the TLS front.
-    pub(crate) fn client_peer(&self, inner: Option<SocketAddr>) -> Result<Option<SocketAddr>, ()> {
+    pub(crate) fn client_peer(&self, inner: SocketAddr) -> Result<SocketAddr, ()> {
         match &self.tls_peers {
             None => Ok(inner),
-            Some(peers) => inner.and_then(|a| peers.client_of(a)).map(Some).ok_or(()),
+            Some(peers) => peers.client_of(inner).ok_or(()),
         }
     }
 

@@ -1,6 +1,6 @@
-//! The TLS front of `--tls`: tiny_http speaks plain HTTP on an inner loopback port, and this
-//! listener, the public one, terminates TLS (rustls) for each client connection and passes the
-//! bytes through to a connection of its own to the inner port.
+//! The TLS front of `--tls`: the HTTP listener ([`crate::http`]) speaks plain HTTP on an inner
+//! loopback port, and this listener, the public one, terminates TLS (rustls) for each client
+//! connection and passes the bytes through to a connection of its own to the inner port.
 //!
 //! The inner port answers only connections this front opened (see [`TlsPeers`]), so nothing
 //! reaches the endpoints in plain text. Requests are recorded with the client's own address.
@@ -134,7 +134,7 @@ fn run_tunnel(
         .spawn(move || downstream(down_inner, &down_shared));
     let up = upstream(&client, &inner, &shared);
     if up.is_err() {
-        // Nothing more can reach tiny_http: end both sides so the other direction ends too.
+        // Nothing more can reach the inner port: end both sides so the other direction ends too.
         let _ = inner.shutdown(Shutdown::Both);
         let _ = client.shutdown(Shutdown::Both);
     }
@@ -175,7 +175,7 @@ impl Shared {
     }
 }
 
-/// Client to server: TLS records in, plaintext to tiny_http, until the client closes.
+/// Client to server: TLS records in, plaintext to the inner port, until the client closes.
 fn upstream(mut client: &TcpStream, mut inner: &TcpStream, shared: &Shared) -> io::Result<()> {
     let mut buf = vec![0; 16 * 1024];
     loop {
@@ -211,7 +211,7 @@ fn plaintext(
     Ok((plain, closed))
 }
 
-/// Server to client: plaintext from tiny_http, TLS records out; close_notify when tiny_http closes.
+/// Server to client: plaintext from the inner port, TLS records out; close_notify when it closes.
 fn downstream(mut inner: TcpStream, shared: &Shared) -> io::Result<()> {
     let mut buf = vec![0; 16 * 1024];
     let result = loop {
@@ -225,7 +225,7 @@ fn downstream(mut inner: TcpStream, shared: &Shared) -> io::Result<()> {
         }
     };
     if result.is_err() {
-        // The client is gone: let tiny_http's writes fail instead of filling the socket.
+        // The client is gone: let the inner server's writes fail instead of filling the socket.
         let _ = inner.shutdown(Shutdown::Both);
     }
     let _ = shared.with_conn(|conn| {
