@@ -29,6 +29,22 @@ impl TestCa {
         server_config(&leaf, &leaf_key)
     }
 
+    /// As [`TestCa::server_config`], speaking TLS 1.2 only (as many proxies and older servers).
+    pub fn server_config_tls12(&self) -> Arc<rustls::ServerConfig> {
+        let (leaf, key) = self.leaf(&["127.0.0.1"]);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        Arc::new(config)
+    }
+
     /// A certificate for `names` from this CA, and its key.
     pub fn leaf(&self, names: &[&str]) -> (rcgen::Certificate, KeyPair) {
         let key = KeyPair::generate().unwrap();

@@ -24,7 +24,11 @@ impl TlsServer {
 
     /// A server whose certificate is from `ca`.
     pub fn start_with(ca: &TestCa) -> TlsServer {
-        let config = ca.server_config();
+        Self::start_with_config(ca, ca.server_config())
+    }
+
+    /// A server with `config`, whose certificate is from `ca`.
+    pub fn start_with_config(ca: &TestCa, config: Arc<rustls::ServerConfig>) -> TlsServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let heads = Arc::new(Mutex::new(Vec::new()));
