@@ -98,6 +98,12 @@ impl Connection {
         Ok(Some(n > 0))
     }
 
+    /// Whether nothing was received since the last exchange ended (of a failed one: no byte of
+    /// an answer came).
+    pub fn heard_nothing(&self) -> bool {
+        self.touched == 0
+    }
+
     /// Wipes the received bytes already used (an answer may hold a token): a connection kept
     /// in the pool holds nothing of its last exchange.
     pub fn wipe_used_input(&mut self) {

@@ -25,6 +25,19 @@ pub enum Failure {
     ProxySilent,
 }
 
+impl Failure {
+    /// The connection was closed or reset under the exchange (not a timeout, nor an answer).
+    pub fn is_closed_connection(&self) -> bool {
+        matches!(self, Failure::Io(e) if matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
+        ))
+    }
+}
+
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Io(e)

@@ -4,6 +4,7 @@
 //! found (kept alive, or opened), the exchange driven over it.
 
 use super::connect::Connector;
+use super::connection::{Connection, Origin};
 use super::exchange;
 use super::failure::exchange_error;
 use super::pool::Pool;
@@ -74,31 +75,73 @@ impl Transport {
     /// Sends one request and reads the whole answer, up to `max_body` bytes, by the earlier of
     /// the client's timeout and the time left: every connect, handshake, CONNECT, write and read
     /// of the exchange ends by then.
+    ///
+    /// A kept-alive connection that the server closed after the pool's liveness check (it gets
+    /// the request and answers nothing, or resets) is not the server's answer: the request is
+    /// sent once more on a new connection, as curl and Go's `http.Transport` do, whatever the
+    /// method. Not when any byte of an answer came back.
     pub fn send(&self, x: &Exchange<'_>) -> Result<Response> {
         let (origin, request) = request::prepare(x)?;
         // Only HTTPS outside NO_PROXY goes through the proxy.
         let proxy = self.proxy.as_ref().filter(|p| p.applies_to(&origin));
-        let pool = if proxy.is_some() {
-            &self.proxied
-        } else {
-            &self.direct
-        };
+        let pool = self.pool_for(proxy);
         let fail = |e| exchange_error(&where_(x, proxy), e, proxy, &self.redactor);
         let timeout = self.timeout.min(x.time_left.max(Duration::from_millis(1)));
         let deadline = crate::clock::later(Instant::now(), timeout);
-        let taken = pool.take(&origin);
-        let mut connection = match taken {
-            Some(connection) => connection,
-            None => self.connector.open(origin, proxy, deadline).map_err(fail)?,
-        };
-        connection.stream.tcp().set_deadline(deadline);
-        let (response, reusable) =
-            exchange::run(&mut connection, request, x.body, x.max_body).map_err(fail)?;
-        if reusable {
-            pool.put(connection);
+        if let Some(mut kept) = pool.take(&origin) {
+            kept.stream.tcp().set_deadline(deadline);
+            match exchange::run(&mut kept, request, x.body, x.max_body) {
+                Err(failure) if failure.is_closed_connection() && kept.heard_nothing() => {
+                    log::info(&format!(
+                        "{}: a kept-alive connection was closed unanswered; sending on a new one",
+                        where_(x, proxy)
+                    ));
+                }
+                outcome => return Ok(keep(pool, kept, outcome.map_err(fail)?)),
+            }
+            let (origin, request) = request::prepare(x)?;
+            return self.send_new(x, origin, request, proxy, deadline);
         }
-        Ok(response)
+        self.send_new(x, origin, request, proxy, deadline)
     }
+
+    /// The exchange on a connection opened for it.
+    fn send_new(
+        &self,
+        x: &Exchange<'_>,
+        origin: Origin<'_>,
+        request: http::Request<()>,
+        proxy: Option<&ProxyRoute>,
+        deadline: Instant,
+    ) -> Result<Response> {
+        let fail = |e| exchange_error(&where_(x, proxy), e, proxy, &self.redactor);
+        let mut connection = self.connector.open(origin, proxy, deadline).map_err(fail)?;
+        connection.stream.tcp().set_deadline(deadline);
+        let outcome = exchange::run(&mut connection, request, x.body, x.max_body);
+        Ok(keep(
+            self.pool_for(proxy),
+            connection,
+            outcome.map_err(fail)?,
+        ))
+    }
+
+    /// The connections of requests through `proxy`, or of direct ones.
+    fn pool_for(&self, proxy: Option<&ProxyRoute>) -> &Pool {
+        if proxy.is_some() {
+            &self.proxied
+        } else {
+            &self.direct
+        }
+    }
+}
+
+/// Puts `connection` back in `pool` when the exchange left it reusable; the response.
+fn keep(pool: &Pool, connection: Connection, done: (Response, bool)) -> Response {
+    let (response, reusable) = done;
+    if reusable {
+        pool.put(connection);
+    }
+    response
 }
 
 /// Where the exchange went, for an error message: made only when one is needed.
