@@ -8,14 +8,14 @@
 //! trimmed), a body by `Content-Length` or `Transfer-Encoding: chunked`, `Expect: 100-continue`.
 //! A request it cannot read is refused (400, 413, 431, 501, 505) and the connection closed.
 
-use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::open_sockets::OpenSockets;
 use crate::state::lock;
 
 /// Request bodies longer than this are refused (413); no test needs more.
@@ -91,8 +91,7 @@ pub(crate) struct HttpServer {
 /// The connections still open, so that stopping can end them and wait for their threads.
 #[derive(Default)]
 struct Live {
-    next: AtomicU64,
-    sockets: Mutex<HashMap<u64, TcpStream>>,
+    sockets: OpenSockets,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -135,9 +134,7 @@ impl HttpServer {
         }
         // The acceptor registers each connection before its thread starts, so after the join
         // every connection is here.
-        for socket in lock(&self.live.sockets).values() {
-            let _ = socket.shutdown(Shutdown::Both);
-        }
+        self.live.sockets.shut_down_all();
         let threads = std::mem::take(&mut *lock(&self.live.threads));
         for thread in threads {
             while !thread.is_finished() && Instant::now() < deadline {
@@ -175,17 +172,15 @@ fn accept(listener: &TcpListener, handler: &Arc<dyn Handler>, stop: &AtomicBool,
 impl Live {
     /// Registers `stream` and starts its thread; a connection that cannot get one is closed.
     fn spawn(self: &Arc<Self>, stream: TcpStream, handler: &Arc<dyn Handler>) {
-        let Ok(registered) = stream.try_clone() else {
+        let Ok(id) = self.sockets.register(&stream) else {
             return;
         };
-        let id = self.next.fetch_add(1, Ordering::SeqCst);
-        lock(&self.sockets).insert(id, registered);
         let (live, handler) = (Arc::clone(self), Arc::clone(handler));
         let spawned = thread::Builder::new()
             .name("lucid-testserver-conn".to_string())
             .spawn(move || {
                 serve(stream, handler.as_ref());
-                lock(&live.sockets).remove(&id);
+                live.sockets.forget(id);
             });
         match spawned {
             Ok(thread) => {
@@ -193,9 +188,7 @@ impl Live {
                 threads.retain(|t| !t.is_finished());
                 threads.push(thread);
             }
-            Err(_) => {
-                lock(&self.sockets).remove(&id);
-            }
+            Err(_) => self.sockets.forget(id),
         }
     }
 }

@@ -32,6 +32,7 @@ mod http;
 mod jwt;
 mod keys;
 mod metadata;
+mod open_sockets;
 mod record;
 mod reject;
 mod script;

@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use crate::open_sockets::OpenSockets;
 use crate::state::lock;
 
 /// Which inner connection carries which client's: inner local address -> client address.
@@ -32,14 +33,8 @@ pub(crate) struct TlsFront {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
-    live: Arc<Live>,
-}
-
-/// The client sockets of the tunnels still running, so `drop` can end them.
-#[derive(Default)]
-struct Live {
-    next: AtomicU64,
-    sockets: Mutex<HashMap<u64, TcpStream>>,
+    /// The client sockets of the tunnels still running, so `drop` can end them.
+    live: Arc<OpenSockets>,
 }
 
 impl TlsFront {
@@ -52,7 +47,7 @@ impl TlsFront {
     ) -> io::Result<TlsFront> {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let live = Arc::new(Live::default());
+        let live = Arc::new(OpenSockets::default());
         let (thread_stop, thread_live) = (Arc::clone(&stop), Arc::clone(&live));
         let acceptor = thread::Builder::new()
             .name("lucid-testserver-tls".to_string())
@@ -99,9 +94,7 @@ impl Drop for TlsFront {
                 let _ = acceptor.join();
             }
         }
-        for socket in lock(&self.live.sockets).values() {
-            let _ = socket.shutdown(Shutdown::Both);
-        }
+        self.live.shut_down_all();
     }
 }
 
@@ -111,7 +104,7 @@ fn run_tunnel(
     config: Arc<rustls::ServerConfig>,
     inner_addr: SocketAddr,
     peers: &TlsPeers,
-    live: &Live,
+    live: &OpenSockets,
 ) -> io::Result<()> {
     let client_addr = client.peer_addr()?;
     let mut tls = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
@@ -121,8 +114,7 @@ fn run_tunnel(
     let _ = client.set_nodelay(true);
     let inner_local = inner.local_addr()?;
     lock(&peers.0).insert(inner_local, client_addr);
-    let id = live.next.fetch_add(1, Ordering::SeqCst);
-    lock(&live.sockets).insert(id, client.try_clone()?);
+    let id = live.register(&client)?;
 
     let shared = Arc::new(Shared {
         conn: Mutex::new(tls),
@@ -141,7 +133,7 @@ fn run_tunnel(
     if let Ok(down) = down {
         let _ = down.join();
     }
-    lock(&live.sockets).remove(&id);
+    live.forget(id);
     lock(&peers.0).remove(&inner_local);
     up
 }
